@@ -1,0 +1,94 @@
+#include "keyswap/core/thread_pool.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace keyswap {
+
+ThreadPool::ThreadPool(int threads) {
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::worker_loop(int) {
+    std::size_t seen = 0;
+    for (;;) {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        while (next_part_ < job_parts_) {
+            const int part = next_part_++;
+            const auto* fn = job_;
+            const int rows = job_rows_, parts = job_parts_;
+            lock.unlock();
+            const int b = static_cast<int>(static_cast<long long>(rows) * part / parts);
+            const int e = static_cast<int>(static_cast<long long>(rows) * (part + 1) / parts);
+            (*fn)(b, e);
+            lock.lock();
+            if (--pending_ == 0) done_.notify_all();
+        }
+    }
+}
+
+void ThreadPool::parallel_rows(int rows, const std::function<void(int, int)>& fn, int min_rows) {
+    if (rows <= 0) return;
+    const int parts = std::clamp(rows / std::max(1, min_rows), 1, size());
+    if (parts <= 1 || workers_.empty()) {
+        fn(0, rows);
+        return;
+    }
+    std::lock_guard call(call_mutex_);
+    std::unique_lock lock(mutex_);
+    job_ = &fn;
+    job_rows_ = rows;
+    job_parts_ = parts;
+    next_part_ = 0;
+    pending_ = parts;
+    ++generation_;
+    wake_.notify_all();
+    // The caller works too, so a pool of N uses N cores.
+    while (next_part_ < job_parts_) {
+        const int part = next_part_++;
+        lock.unlock();
+        const int b = static_cast<int>(static_cast<long long>(rows) * part / parts);
+        const int e = static_cast<int>(static_cast<long long>(rows) * (part + 1) / parts);
+        fn(b, e);
+        lock.lock();
+        --pending_;
+    }
+    done_.wait(lock, [&] { return pending_ == 0; });
+    job_ = nullptr;
+    job_parts_ = 0;
+}
+
+namespace {
+std::unique_ptr<ThreadPool>& shared_slot() {
+    static std::unique_ptr<ThreadPool> pool;
+    return pool;
+}
+std::mutex shared_mutex;
+}  // namespace
+
+ThreadPool& ThreadPool::shared() {
+    std::lock_guard lock(shared_mutex);
+    auto& p = shared_slot();
+    if (!p) p = std::make_unique<ThreadPool>(0);
+    return *p;
+}
+
+void ThreadPool::set_shared_threads(int threads) {
+    std::lock_guard lock(shared_mutex);
+    shared_slot() = std::make_unique<ThreadPool>(threads);
+}
+
+}  // namespace keyswap
