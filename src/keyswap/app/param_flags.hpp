@@ -28,7 +28,10 @@ void add_param_flags(CLI::App* cmd, const ParamTable<S>& table, S& settings, con
         else opt->expected(1);
         if (row.type == ParamType::Choice) {
             std::string list;
-            for (auto& c : row.choices) list += (list.empty() ? "" : "|") + c;
+            for (auto& c : row.choices) {
+                if (!list.empty()) list += '|';
+                list += c;
+            }
             opt->type_name(list);
         } else if (row.type == ParamType::Int || row.type == ParamType::Float) {
             opt->type_name(CLI::detail::to_string(row.min) + ".." + CLI::detail::to_string(row.max) +

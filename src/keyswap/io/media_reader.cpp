@@ -84,6 +84,7 @@ struct MediaReader::Impl {
         av_dict_free(&dopts);
         if (r < 0) {
             if (pattern) fail(ErrorKind::Input, "no image matches this sequence pattern", path);
+            if (r == AVERROR_EOF) fail(ErrorKind::Input, "contains no video frames (the file ends before its first frame)", path);
             fail(ErrorKind::Input, "cannot open: not a media file or corrupt (" + av::error_string(r) + ")", path);
         }
         fmt.reset(raw);
