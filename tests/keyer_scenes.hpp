@@ -72,8 +72,9 @@ namespace detail {
 
 inline float smooth_edge(float signed_distance) { return std::clamp(0.5f - signed_distance, 0.f, 1.f); }
 
-// RGB float texture (0..255) covering w x h; the photo's green is limited to the mean of red and
-// blue, because a keyable subject holds no screen colour (that is what "true foreground" means).
+// RGB float texture (0..255) covering w x h; the photo's screen channel (green or blue) is
+// limited to the mean of the other two, because a keyable subject holds no screen colour (that
+// is what "true foreground" means).
 inline cv::Mat3f texture(const SceneSpec& s) {
     cv::Mat3f t(s.height, s.width);
     cv::Mat img;
@@ -89,10 +90,12 @@ inline cv::Mat3f texture(const SceneSpec& s) {
             for (int x = 0; x < s.width; ++x)
                 t(y, x) = {float(128 + 100 * std::sin(x * 0.05)), float(90 + 40 * std::sin(y * 0.07)), float(128 + 90 * std::cos((x + y) * 0.03))};
     }
+    const int pc = int(std::max_element(s.screen.begin(), s.screen.end()) - s.screen.begin());
+    const int oa = pc == 0 ? 1 : 0, ob = pc == 2 ? 1 : 2;
     for (int y = 0; y < s.height; ++y)
         for (int x = 0; x < s.width; ++x) {
             cv::Vec3f& p = t(y, x);
-            p[1] = std::min(p[1], 0.5f * (p[0] + p[2]));
+            p[pc] = std::min(p[pc], 0.5f * (p[oa] + p[ob]));
         }
     return t;
 }

@@ -31,6 +31,9 @@ std::string texture() { return test::asset("faces/astronaut.png").string(); }
 
 }  // namespace
 
+// {SAD, MSE, edge RMS} per scene at 480x270 with simulated 4:2:0.
+constexpr double kLimits[3][3] = {{2.6, 3.1, 22}, {3.0, 3.6, 25}, {2.8, 3.3, 23}};
+
 class SceneQuality : public ::testing::TestWithParam<int> {};
 
 TEST_P(SceneQuality, DefaultsKeyWithinErrorLimits) {
@@ -44,9 +47,11 @@ TEST_P(SceneQuality, DefaultsKeyWithinErrorLimits) {
     const auto e = scenes::measure(sc, k.rgba);
     std::printf("[%s] %s  SAD %.3f  MSE %.3f  edge RMS %.2f\n", spec.name.c_str(), k.report.description.c_str(), e.sad,
                 e.mse, e.edge_rms);
-    EXPECT_LT(e.sad, 99.0);
-    EXPECT_LT(e.mse, 99.0);
-    EXPECT_LT(e.edge_rms, 99.0);
+    // Limits ~1.5x what the defaults reach today (and well under FFmpeg's best; see
+    // docs/bench-keyer.md), so a regression in any stage trips them.
+    EXPECT_LT(e.sad, kLimits[GetParam()][0]);
+    EXPECT_LT(e.mse, kLimits[GetParam()][1]);
+    EXPECT_LT(e.edge_rms, kLimits[GetParam()][2]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenes, SceneQuality, ::testing::Values(0, 1, 2));
