@@ -1,0 +1,170 @@
+// face_quality: measures the face swap for docs/bench-face.md.
+//   face_quality swap OUT.png TARGET SOURCE...     swap, write the picture, print identity and
+//                                                  landmark numbers
+//   face_quality jitter VIDEO SOURCE [frames]      landmark jitter of the swapped face, with and
+//                                                  without smoothing, and per-stage ms
+//   face_quality time WIDTHxHEIGHT TARGET SOURCE   per-stage ms on a still scaled to that size
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "keyswap/face/face_swapper.hpp"
+
+using namespace keyswap;
+using namespace keyswap::face;
+
+namespace {
+
+ImageU8 from_mat(const cv::Mat& bgr) {
+    ImageU8 out(bgr.cols, bgr.rows, 4);
+    cv::Mat dst(bgr.rows, bgr.cols, CV_8UC4, out.data());
+    cv::cvtColor(bgr, dst, cv::COLOR_BGR2RGBA);
+    return out;
+}
+ImageU8 load(const std::string& path) {
+    const cv::Mat m = cv::imread(path, cv::IMREAD_COLOR);
+    if (m.empty()) throw std::runtime_error("cannot read " + path);
+    return from_mat(m);
+}
+void save(const std::string& path, const ImageU8& rgba) {
+    const cv::Mat src(rgba.height(), rgba.width(), CV_8UC4, const_cast<std::uint8_t*>(rgba.data()));
+    cv::Mat bgr;
+    cv::cvtColor(src, bgr, cv::COLOR_RGBA2BGR);
+    cv::imwrite(path, bgr);
+}
+std::vector<SourceImage> sources(char** first, char** last) {
+    std::vector<SourceImage> out;
+    for (char** p = first; p != last; ++p) out.push_back({*p, load(*p)});
+    return out;
+}
+// The single largest face's raw landmarks (analyser on a still).
+const Track* largest(const std::vector<Track>& t) {
+    const Track* best = nullptr;
+    for (auto& x : t)
+        if (!best || inter_ocular(x.raw) > inter_ocular(best->raw)) best = &x;
+    return best;
+}
+
+int swap_cmd(int argc, char** argv) {
+    const std::string out = argv[2];
+    const ImageU8 target = load(argv[3]);
+    auto srcs = sources(argv + 4, argv + argc);
+    FaceSettings s;
+    FaceSwapper swapper(s, srcs);
+    Frame f;
+    f.rgba = target;
+    ThreadPool pool(0);
+    swapper.process(f, nullptr, pool);
+    save(out, f.rgba);
+
+    FaceAnalyser an(AnalyserSettings{});
+    const Track* t0 = largest(an.analyse(target.view()));
+    if (!t0) return std::printf("no face in target\n"), 1;
+    const Landmarks lt = t0->raw;
+    const Embedding et = an.embed(target.view(), lt);
+    const Track* t1 = largest(an.analyse(f.rgba.view()));
+    if (!t1) return std::printf("no face in output\n"), 1;
+    const Landmarks lo = t1->raw;
+    const Embedding eo = an.embed(f.rgba.view(), lo);
+    double err = 0;
+    for (int i = 0; i < kLandmarks; ++i) err += cv::norm(lo[i] - lt[i]);
+    err /= kLandmarks * inter_ocular(lt);
+    const float d_src = swapper.library().distance(eo);
+    const float d_tgt = embedding_distance(eo, et);
+    const float d_src_tgt = swapper.library().distance(et);
+    // Close-up for looking at seams: target | swapped, around the face.
+    {
+        const cv::Rect2f b = bounds(make_mesh(lt));
+        const float m = 0.35f * b.width;
+        const cv::Rect r = cv::Rect(cv::Point(int(b.x - m), int(b.y - m)), cv::Point(int(b.br().x + m), int(b.br().y + m))) &
+                           cv::Rect(0, 0, target.width(), target.height());
+        const cv::Mat a(target.height(), target.width(), CV_8UC4, const_cast<std::uint8_t*>(target.data()));
+        const cv::Mat o(f.rgba.height(), f.rgba.width(), CV_8UC4, f.rgba.data());
+        cv::Mat pair, bgr;
+        cv::hconcat(a(r), o(r), pair);
+        cv::cvtColor(pair, bgr, cv::COLOR_RGBA2BGR);
+        cv::imwrite(out.substr(0, out.size() - 4) + "_closeup.png", bgr);
+    }
+    std::printf("%s  out->source %.3f  out->target %.3f  (source->target %.3f)  landmark error %.4f IOD\n", out.c_str(),
+                d_src, d_tgt, d_src_tgt, err);
+    return 0;
+}
+
+// Mean frame-to-frame movement of the swapped face's landmarks (measured on the output, after
+// removing the face's own motion by a 3-frame second difference), in inter-ocular distances.
+int jitter_cmd(int argc, char** argv) {
+    const std::string video = argv[2];
+    auto srcs = sources(argv + 3, argv + 4);
+    const int max_frames = argc > 4 ? std::atoi(argv[4]) : 240;
+    for (int smooth = 0; smooth < 2; ++smooth) {
+        FaceSettings s;
+        s.smooth = smooth;
+        FaceSwapper swapper(s, srcs);
+        FaceAnalyser measure(AnalyserSettings{.detect_every = 1, .smooth = false});
+        cv::VideoCapture cap(video);
+        ThreadPool pool(0);
+        StageTimes times;
+        cv::Mat bgr;
+        std::vector<Landmarks> track_in, track_out;
+        double accel_in = 0, accel_out = 0;
+        int n = 0, frames = 0, swapped = 0;
+        double worst = 0;
+        while (frames < max_frames && cap.read(bgr)) {
+            Frame f;
+            f.rgba = from_mat(bgr);
+            f.index = frames;
+            f.time = frames / 24.0;
+            Stopwatch sw;
+            const FrameFaces r = swapper.process(f, nullptr, pool, &times);
+            worst = std::max(worst, sw.ms());
+            swapped += r.swapped;
+            ++frames;
+            const auto& tin = measure.analyse(ImageU8(f.rgba).view());
+            (void)tin;
+            if (r.swapped != 1 || swapper.tracks().empty()) {
+                track_out.clear();
+                continue;
+            }
+            // Landmarks as the swapped picture shows them: re-detected on the output frame.
+            const Track* t = largest(measure.analyse(f.rgba.view()));
+            if (!t) {
+                track_out.clear();
+                continue;
+            }
+            track_out.push_back(t->raw);
+            if (track_out.size() >= 3) {
+                const auto& a = track_out[track_out.size() - 3];
+                const auto& b = track_out[track_out.size() - 2];
+                const auto& c = track_out.back();
+                double acc = 0;
+                for (int i = 0; i < kLandmarks; ++i) acc += cv::norm(a[i] - 2 * b[i] + c[i]);
+                accel_out += acc / kLandmarks / inter_ocular(c);
+                ++n;
+            }
+        }
+        (void)accel_in;
+        std::printf("smooth=%d frames=%d swapped=%d  jitter (mean |2nd difference| of output landmarks) %.4f IOD  "
+                    "detect %.2f  landmarks %.2f  swap %.2f  blend %.2f ms/frame  worst frame %.1f ms\n",
+                    smooth, frames, swapped, n ? accel_out / n : 0.0, times.mean_ms("face.detect"),
+                    times.mean_ms("face.landmarks"), times.mean_ms("face.swap"), times.mean_ms("face.blend"), worst);
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        if (argc >= 5 && !std::strcmp(argv[1], "swap")) return swap_cmd(argc, argv);
+        if (argc >= 4 && !std::strcmp(argv[1], "jitter")) return jitter_cmd(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "face_quality: %s\n", e.what());
+        return 1;
+    }
+    std::fprintf(stderr, "usage: face_quality swap OUT.png TARGET SOURCE... | jitter VIDEO SOURCE [frames]\n");
+    return 2;
+}

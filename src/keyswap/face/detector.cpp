@@ -1,0 +1,63 @@
+#include "keyswap/face/detector.hpp"
+
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/opencv.h>
+
+#include <algorithm>
+#include <opencv2/imgproc.hpp>
+
+#include "keyswap/core/error.hpp"
+
+namespace keyswap::face {
+
+std::vector<Detection> FaceDetector::detect(ImageView<const std::uint8_t> rgba) {
+    assert(rgba.channels == 4);
+    const cv::Mat frame(rgba.height, rgba.width, CV_8UC4, const_cast<std::uint8_t*>(rgba.data),
+                        static_cast<std::size_t>(rgba.stride));
+    const double scale = std::min(1.0, static_cast<double>(detect_width_) / rgba.width);
+    // Shrink first, then convert: the colour conversion then touches only the small image.
+    const cv::Mat* src = &frame;
+    if (scale < 1.0) {
+        cv::resize(frame, resized_, cv::Size(), scale, scale, cv::INTER_AREA);
+        src = &resized_;
+    }
+    cv::cvtColor(*src, small_, wants_grey() ? cv::COLOR_RGBA2GRAY : cv::COLOR_RGBA2RGB);
+    std::vector<Detection> found = detect_small(small_);
+    const float inv = static_cast<float>(1.0 / scale);
+    for (auto& d : found) d.box = {d.box.x * inv, d.box.y * inv, d.box.width * inv, d.box.height * inv};
+    std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.score > b.score; });
+    return found;
+}
+
+namespace {
+
+class HogDetector final : public FaceDetector {
+public:
+    explicit HogDetector(int detect_width) : FaceDetector(detect_width), hog_(dlib::get_frontal_face_detector()) {}
+
+protected:
+    bool wants_grey() const override { return true; }
+    std::vector<Detection> detect_small(const cv::Mat& small) override {
+        const dlib::cv_image<unsigned char> img(small);
+        std::vector<dlib::rect_detection> dets;
+        hog_(img, dets);
+        std::vector<Detection> out;
+        for (auto& d : dets)
+            out.push_back({cv::Rect2f(d.rect.left(), d.rect.top(), d.rect.width(), d.rect.height()),
+                           static_cast<float>(d.detection_confidence)});
+        return out;
+    }
+
+private:
+    dlib::frontal_face_detector hog_;
+};
+
+}  // namespace
+
+std::unique_ptr<FaceDetector> FaceDetector::create(const std::string& kind, int detect_width) {
+    if (kind == "hog") return std::make_unique<HogDetector>(detect_width);
+    if (kind == "cnn") return make_cnn_detector(detect_width);
+    fail(ErrorKind::Usage, "unknown face detector '" + kind + "'; use --detector hog or --detector cnn");
+}
+
+}  // namespace keyswap::face

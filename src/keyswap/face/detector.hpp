@@ -1,0 +1,50 @@
+#pragma once
+// Face detection on a downscaled copy of the frame.
+//
+// What this represents: a face detector that finds upright faces in an RGBA frame and returns
+// boxes in frame pixels (dlib's box convention, which the 68-point predictor was trained on).
+// It works on a copy scaled so its width is at most `detect_width` (grey for HOG, RGB for the
+// MMOD CNN), because detection cost grows with pixels and faces rarely need full resolution.
+// Kinds: "hog" (dlib's built-in frontal HOG detector: fast, finds faces >= ~80 px in the small
+// image, frontal to ~45 degrees) and "cnn" (dlib's MMOD CNN: more poses, slower on CPU).
+// Thread safety: not thread safe (scratch buffers, dlib scanners); one per analyser.
+#include <memory>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "keyswap/core/image.hpp"
+
+namespace keyswap::face {
+
+struct Detection {
+    cv::Rect2f box;      // frame pixels
+    float score = 0.0f;  // detector confidence; larger is surer (units differ by kind)
+};
+
+class FaceDetector {
+public:
+    // kind: "hog" or "cnn". detect_width: width of the detection image (frames narrower than
+    // that are used as they are). Throws Error(Model) if the CNN model is missing,
+    // Error(Usage) on an unknown kind.
+    static std::unique_ptr<FaceDetector> create(const std::string& kind, int detect_width);
+    virtual ~FaceDetector() = default;
+
+    // Requires: rgba has 4 channels. Ensures: boxes in frame pixels, strongest first.
+    std::vector<Detection> detect(ImageView<const std::uint8_t> rgba);
+
+protected:
+    explicit FaceDetector(int detect_width) : detect_width_(detect_width) {}
+    // `small` is the scaled frame (CV_8UC1 for wants_grey(), else CV_8UC3 RGB); boxes in its pixels.
+    virtual std::vector<Detection> detect_small(const cv::Mat& small) = 0;
+    virtual bool wants_grey() const = 0;
+
+private:
+    int detect_width_;
+    cv::Mat resized_, small_;  // reused between calls
+};
+
+// Implemented in detector_cnn.cpp so the dlib DNN templates compile in one place.
+std::unique_ptr<FaceDetector> make_cnn_detector(int detect_width);
+
+}  // namespace keyswap::face

@@ -1,0 +1,186 @@
+#include "keyswap/face/face_swapper.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/face/blend.hpp"
+#include "keyswap/face/colour_transfer.hpp"
+#include "keyswap/face/masks.hpp"
+#include "keyswap/face/selection.hpp"
+#include "keyswap/face/warp.hpp"
+
+namespace keyswap::face {
+
+const ParamTable<FaceSettings>& face_params() {
+    using S = FaceSettings;
+    static const ParamTable<S> t("face", {
+        {"source", "Source photo", "Photo of the face to swap in; repeat to give several photos of the same person.",
+         &S::source, ParamType::StringList, 0, 0, "", false},
+        {"source-face", "Source face", "Which face to take from a source photo with several (0 = leftmost; -1 = the only one).",
+         &S::source_face, ParamType::Int, -1, 64, "", false},
+        {"faces", "Faces", "Swap one face, all faces, or the faces that match --reference.", &S::faces,
+         ParamType::Choice, 0, 0, "", true, {"one", "all", "reference"}},
+        {"reference", "Reference photo", "Photo of the person to replace (with --faces reference).", &S::reference,
+         ParamType::String, 0, 0, "", false},
+        {"reference-distance", "Reference distance", "Identity distance under which a face counts as the reference person.",
+         &S::reference_distance, ParamType::Float, 0.1, 1.5},
+        {"face-order", "Face order", "With --faces one: take the largest face or the leftmost.", &S::face_order,
+         ParamType::Choice, 0, 0, "", true, {"large-small", "left-right"}},
+        {"mask", "Mask", "Part of the face replaced.", &S::mask, ParamType::Choice, 0, 0, "", true,
+         {"face", "upper", "lower", "eyes-nose"}},
+        {"keep-mouth", "Keep mouth", "Keep the target's inner mouth (real teeth and tongue).", &S::keep_mouth,
+         ParamType::Bool},
+        {"detector", "Detector", "Face detector: dlib HOG (fast) or MMOD CNN (more poses, slower).", &S::detector,
+         ParamType::Choice, 0, 0, "", false, {"hog", "cnn"}},
+        {"detect-every", "Detect every", "Frames between face detections; landmarks track faces in between.",
+         &S::detect_every, ParamType::Int, 1, 120, "frames"},
+        {"detect-width", "Detect width", "Width the frame is shrunk to for detection (smaller is faster, misses small faces).",
+         &S::detect_width, ParamType::Int, 160, 3840, "px", false},
+        {"smooth", "Smooth", "Smooth landmarks over time (One Euro filter) against jitter.", &S::smooth, ParamType::Bool},
+        {"smooth-cutoff", "Smooth cutoff", "Smoothing cutoff at rest; lower is steadier but lags more.",
+         &S::smooth_cutoff, ParamType::Float, 0.05, 30, "Hz"},
+        {"smooth-beta", "Smooth speed gain", "How fast smoothing lets go when the face moves.", &S::smooth_beta,
+         ParamType::Float, 0, 100},
+        {"color-match", "Colour match", "Match the source's colour to the target: Lab statistics, plus shading.",
+         &S::color_match, ParamType::Choice, 0, 0, "", true, {"off", "lab", "lab-shading"}},
+        {"blend", "Blend", "Feathered mask blend, or Poisson (seamless, slower).", &S::blend, ParamType::Choice, 0, 0,
+         "", true, {"feather", "poisson"}},
+        {"feather", "Feather", "Width of the soft edge, in eye distances.", &S::feather, ParamType::Float, 0.02, 2.0},
+    });
+    return t;
+}
+
+namespace {
+// Extra inner-mouth opening (eye distances) over which the target's mouth fades fully in.
+constexpr float kMouthRamp = 0.08f;
+
+AnalyserSettings analyser_settings(const FaceSettings& s) {
+    AnalyserSettings a;
+    a.detector = s.detector;
+    a.detect_every = s.detect_every;
+    a.detect_width = s.detect_width;
+    a.smooth = s.smooth;
+    a.smoothing.min_cutoff = s.smooth_cutoff;
+    a.smoothing.beta = s.smooth_beta;
+    return a;
+}
+
+std::optional<Embedding> reference_embedding(const ImageU8* reference, FaceAnalyser& analyser) {
+    if (!reference) return std::nullopt;
+    const ImageU8 rgba = to_rgba(*reference);
+    const auto& found = analyser.analyse(rgba.view());
+    if (found.empty()) fail(ErrorKind::NoFace, "no face found in the reference photo; use a clear photo of the person to replace");
+    // The largest face is the person the photo is of.
+    const Track* best = &found[0];
+    for (auto& t : found)
+        if (inter_ocular(t.raw) > inter_ocular(best->raw)) best = &t;
+    Embedding e = analyser.embed(rgba.view(), best->raw);
+    analyser.reset();
+    return e;
+}
+}  // namespace
+
+struct FaceSwapper::Impl {
+    FaceSettings s;
+    FaceAnalyser analyser;
+    SourceLibrary library;
+    FaceSelector selector;
+    MaskArea area;
+    // Per-face work buffers, reused from frame to frame.
+    PiecewiseWarp warp;
+    MaskRenderer masks;
+    ColourMatcher colour;
+    cv::Mat warped, target;
+
+    Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
+        : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
+          selector(st.faces, st.face_order, reference_embedding(reference, analyser), st.reference_distance),
+          area(parse_mask_area(st.mask)) {
+        if (s.blend != "feather" && s.blend != "poisson")
+            fail(ErrorKind::Usage, "unknown --blend '" + s.blend + "'; use feather or poisson");
+        if (s.color_match != "off" && s.color_match != "lab" && s.color_match != "lab-shading")
+            fail(ErrorKind::Usage, "unknown --color-match '" + s.color_match + "'; use off, lab or lab-shading");
+    }
+
+    // How much of the target's inner mouth to keep. Always all with keep-mouth; otherwise as
+    // much as the target's mouth is open wider than the source photo's, because a closed
+    // source mouth stretched over an open one shows smeared lips where the teeth should be.
+    float mouth_kept(const Landmarks& target, const Landmarks& source) const {
+        if (s.keep_mouth) return 1.0f;
+        return std::clamp((mouth_opening(target) - mouth_opening(source)) / kMouthRamp, 0.0f, 1.0f);
+    }
+
+    // Swaps one tracked face; false when it is too small or outside the frame.
+    bool swap_one(Frame& frame, Track& t, const ImageF32* matte, ThreadPool& pool, double& swap_ms, double& blend_ms) {
+        Stopwatch sw;
+        const float iod = inter_ocular(t.smooth);
+        if (iod < 6.0f) return false;  // too small to show anything but blur
+        const Mesh mesh = make_mesh(t.smooth);
+        const cv::Rect2f mb = bounds(mesh);
+        const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(mb.x) - 2, static_cast<int>(mb.y) - 2),
+                                      cv::Point(static_cast<int>(mb.br().x) + 3, static_cast<int>(mb.br().y) + 3)) &
+                             cv::Rect(0, 0, frame.rgba.width(), frame.rgba.height());
+        if (roi.width < 8 || roi.height < 8) return false;
+        const Mesh local = shifted(mesh, cv::Point2f(roi.tl()));
+
+        t.source = library.best_match(t.smooth, t.source);
+        const SourceFace& src = library.faces()[t.source];
+        warp.build(local, src.mesh, src.triangles, roi.size());
+        warp.apply(src.rgb, warped);
+        const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
+        cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
+        swap_ms += sw.ms();
+
+        sw.reset();
+        masks.render(area, mouth_kept(t.smooth, src.landmarks), local, std::max(1.0f, static_cast<float>(s.feather) * iod), roi.size());
+        blend_ms += sw.ms();
+
+        sw.reset();
+        if (s.color_match != "off")
+            colour.match(warped, target, masks.hard(), s.color_match == "lab-shading" ? iod / 3.0f : 0.0f);
+        if (s.blend == "poisson") poisson_clone(warped, target, masks.hard());
+        swap_ms += sw.ms();
+
+        sw.reset();
+        blend_region(frame.rgba.view(), roi, warped, masks.weight(), matte, pool);
+        blend_ms += sw.ms();
+        return true;
+    }
+};
+
+FaceSwapper::FaceSwapper(const FaceSettings& s, const std::vector<SourceImage>& sources, const ImageU8* reference)
+    : impl_(std::make_unique<Impl>(s, sources, reference)) {}
+
+FaceSwapper::~FaceSwapper() = default;
+
+FrameFaces FaceSwapper::process(Frame& frame, const ImageF32* matte, ThreadPool& pool, StageTimes* times) {
+    if (frame.rgba.channels() != 4) fail(ErrorKind::Processing, "face swap needs an RGBA frame");
+    if (matte && (matte->width() != frame.rgba.width() || matte->height() != frame.rgba.height() || matte->channels() != 1))
+        fail(ErrorKind::Processing, "matte size differs from the frame's");
+    Impl& m = *impl_;
+    auto view = static_cast<ImageView<const std::uint8_t>>(frame.rgba.view());
+    m.analyser.track(view, frame.time, times);
+    std::vector<Track>& tracks = m.analyser.tracks();
+    FrameFaces out;
+    out.found = static_cast<int>(tracks.size());
+    double swap_ms = 0, blend_ms = 0;
+    Stopwatch sw;
+    const auto chosen = m.selector.select(tracks, [&](Track& t) -> const Embedding& { return m.analyser.embedding(view, t); });
+    swap_ms += sw.ms();
+    for (int i : chosen) out.swapped += m.swap_one(frame, tracks[i], matte, pool, swap_ms, blend_ms);
+    if (times) {
+        times->add("face.swap", swap_ms);
+        times->add("face.blend", blend_ms);
+    }
+    return out;
+}
+
+void FaceSwapper::reset() {
+    impl_->analyser.reset();
+    impl_->selector.reset();
+}
+
+const std::vector<Track>& FaceSwapper::tracks() const { return impl_->analyser.tracks(); }
+const SourceLibrary& FaceSwapper::library() const { return impl_->library; }
+
+}  // namespace keyswap::face

@@ -1,0 +1,77 @@
+#pragma once
+// The face swap stage of the frame pass.
+//
+// What this represents: a configured face swap: the source library (one person, one or more
+// photos), the face analyser (detect every N frames, track, 68 landmarks, smoothing), the
+// selection policy, and per-frame work buffers. `process` swaps the selected faces of a frame
+// in place: the best-matching source photo is warped piecewise-affinely onto the target's
+// landmarks, colour-matched (Lab statistics + shading), and blended with a feathered area
+// mask multiplied by the optional matte. All per-face work runs on the face's region only.
+// Thread safety: not thread safe (tracks, buffers); one per stream. Construct on any thread.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keyswap/core/image.hpp"
+#include "keyswap/core/params.hpp"
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/core/timing.hpp"
+#include "keyswap/face/source_library.hpp"
+
+namespace keyswap::face {
+
+struct FaceSettings {
+    std::vector<std::string> source;   // source photo paths (decoded by the caller)
+    int source_face = -1;              // face index in multi-face source photos (left to right)
+    std::string faces = "one";         // one | all | reference
+    std::string reference;             // photo of the person to replace (faces=reference)
+    double reference_distance = 0.6;   // embedding distance that counts as the same person
+    std::string face_order = "large-small";  // for faces=one: large-small | left-right
+    std::string mask = "face";         // face | upper | lower | eyes-nose
+    bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
+    std::string detector = "hog";      // hog | cnn
+    int detect_every = 5;              // frames between detections while tracking
+    int detect_width = 640;            // width of the detection image
+    bool smooth = true;                // One Euro smoothing of landmarks
+    double smooth_cutoff = 1.0;        // Hz at rest
+    double smooth_beta = 1.0;          // cutoff gain per (eye distance / s)
+    std::string color_match = "lab-shading";  // off | lab | lab-shading
+    std::string blend = "feather";     // feather | poisson
+    double feather = 0.3;              // edge ramp width, in eye distances
+};
+
+// One row per setting; keys are the CLI flag names.
+const ParamTable<FaceSettings>& face_params();
+
+struct FrameFaces {
+    int found = 0;    // faces tracked in this frame
+    int swapped = 0;  // faces replaced
+};
+
+class FaceSwapper {
+public:
+    // Loads models and builds the source library from the decoded `sources`; `reference` is the
+    // decoded reference photo for faces=reference. Throws keyswap::Error: Model (missing model),
+    // NoFace (a source or the reference has no face), Usage (bad settings, several faces in a
+    // source without source-face, faces=reference without a reference).
+    FaceSwapper(const FaceSettings& s, const std::vector<SourceImage>& sources, const ImageU8* reference = nullptr);
+    ~FaceSwapper();
+
+    // Requires: frame.rgba is RGBA; matte, if given, is the frame's size with 1 channel in [0,1].
+    // Ensures: only RGB of pixels inside selected faces' areas (times matte > 0) change; alpha
+    // never. Records "face.detect", "face.landmarks", "face.swap", "face.blend" ms in `times`.
+    // No face: the frame is unchanged and found = 0.
+    FrameFaces process(Frame& frame, const ImageF32* matte, ThreadPool& pool, StageTimes* times = nullptr);
+
+    void reset();  // new clip or cut: forget tracks and smoothing
+
+    // The analysis of the last processed frame (tracks with smoothed landmarks), for overlays.
+    const std::vector<Track>& tracks() const;
+    const SourceLibrary& library() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keyswap::face

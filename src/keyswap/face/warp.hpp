@@ -1,0 +1,29 @@
+#pragma once
+// Piecewise-affine warping of a source face onto a target mesh.
+//
+// What this represents: the inverse map of a triangle-by-triangle affine warp. For each pixel of
+// the target region it gives the source pixel to sample, so one cv::remap produces the warped
+// face and only the region's pixels are touched. Pixels outside every triangle take the global
+// similarity between the meshes, so the map has no holes where the target's outline differs
+// from the source's.
+// Thread safety: `PiecewiseWarp` keeps its maps; one per swapper. Distinct instances are
+// independent.
+#include <vector>
+
+#include "keyswap/face/mesh.hpp"
+
+namespace keyswap::face {
+
+class PiecewiseWarp {
+public:
+    // Requires: `dst` in region pixels (origin at the region's top-left), `src` in source-image
+    // pixels, `tris` index triples into both. Ensures: map sized `size`.
+    void build(const Mesh& dst, const Mesh& src, const std::vector<cv::Vec3i>& tris, cv::Size size);
+    // Samples `source` (any type) through the map into `out` (bilinear).
+    void apply(const cv::Mat& source, cv::Mat& out) const;
+
+private:
+    cv::Mat map_;  // CV_32FC2: source x, y per region pixel
+};
+
+}  // namespace keyswap::face

@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include "face_test_util.hpp"
+#include "keyswap/core/error.hpp"
+#include "keyswap/face/model_paths.hpp"
+
+using namespace keyswap;
+using namespace keyswap::face;
+
+TEST(FaceDetect, FindsBothFacesInTwoPeopleWithPlausibleLandmarks) {
+    const ImageU8 img = test::load_rgba("faces/two_people.jpg");
+    const auto& tracks = test::shared_analyser().analyse(img.view());
+    ASSERT_EQ(tracks.size(), 2u);
+    EXPECT_NE(tracks[0].id, tracks[1].id);
+    for (auto& t : tracks) {
+        const cv::Rect2f b = bounds(t.raw);
+        // Landmarks sit inside the detected box's neighbourhood and are face-shaped:
+        // eyes above the nose tip, nose tip above the chin.
+        EXPECT_GT(iou(b, t.box), 0.3f);
+        EXPECT_LT(t.raw[37].y, t.raw[30].y);
+        EXPECT_LT(t.raw[30].y, t.raw[8].y);
+        EXPECT_GT(inter_ocular(t.raw), 10.0f);
+    }
+}
+
+TEST(FaceDetect, LandmarksAreSubPixel) {
+    const ImageU8 img = test::load_rgba("faces/obama.jpg");
+    const auto& tracks = test::shared_analyser().analyse(img.view());
+    ASSERT_EQ(tracks.size(), 1u);
+    int fractional = 0;
+    for (auto& p : tracks[0].raw) fractional += (p.x != std::floor(p.x));
+    EXPECT_GT(fractional, 30);  // dlib's own operator() would give whole pixels only
+}
+
+TEST(FaceDetect, NoFaceInAFlatImage) {
+    ImageU8 img(320, 240, 4, 128);
+    EXPECT_TRUE(test::shared_analyser().analyse(img.view()).empty());
+}
+
+TEST(FaceDetect, MissingModelFolderIsAModelErrorThatSaysRunSetup) {
+    setenv("KEYSWAP_MODELS", "/nonexistent-keyswap-models", 1);
+    try {
+        model_path("dlib_face_recognition_resnet_model_v1.dat");
+        unsetenv("KEYSWAP_MODELS");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        unsetenv("KEYSWAP_MODELS");
+        EXPECT_EQ(e.kind(), ErrorKind::Model);
+        EXPECT_NE(std::string(e.what()).find("scripts/setup"), std::string::npos);
+    }
+}
+
+TEST(FaceDetect, TinyAndEdgeFacesDoNotCrash) {
+    const ImageU8 img = test::load_rgba("faces/obama.jpg");
+    // Keep only the right 40% of the photo: the face is cut by the frame's left edge.
+    const int x0 = img.width() * 6 / 10;
+    ImageU8 crop(img.width() - x0, img.height(), 4);
+    for (int y = 0; y < img.height(); ++y)
+        std::copy(img.row(y) + x0 * 4, img.row(y) + img.width() * 4, crop.row(y));
+    test::shared_analyser().analyse(crop.view());
+    ImageU8 tiny(24, 18, 4, 90);
+    EXPECT_TRUE(test::shared_analyser().analyse(tiny.view()).empty());
+    // Landmarks in a box that hangs off the frame stay finite.
+    const Landmarks l = test::shared_analyser().fit(img.view(), cv::Rect2f(-50, -50, 120, 120));
+    for (auto& p : l) EXPECT_TRUE(std::isfinite(p.x) && std::isfinite(p.y));
+}
