@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "keyswap/app/command.hpp"
+#include "keyswap/app/param_flags.hpp"
 #include "keyswap/app/progress.hpp"
+#include "keyswap/pipeline/frame_pass.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
 #include "keyswap/pipeline/interrupt.hpp"
@@ -20,7 +22,19 @@ struct ProcessArgs {
     bool quiet = false;
     bool no_audio = false;
     int threads = 0;
+    matte::KeyerSettings keyer;
+    face::FaceSettings face;
+    compose::ComposeSettings compose;
+    pipeline::PassOptions pass;
 };
+
+// A stage is on when any of its flags was given (e.g. --despill alone means keying with key=auto).
+template <class S>
+bool any_given(const CLI::App* cmd, const ParamTable<S>& table) {
+    for (const auto& row : table.rows())
+        if (cmd->count("--" + row.key) > 0) return true;
+    return false;
+}
 
 // "A-B" (inclusive, 0-based, like FFmpeg's between(n,A,B)), "A-" or "N" (that one frame).
 void parse_range(const std::string& text, io::ReaderOptions& r) {
@@ -57,7 +71,11 @@ void add_process(CLI::App& app) {
     cmd->add_flag("--no-audio", a->no_audio, "Do not carry the input's audio");
     cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
     cmd->add_flag("-q,--quiet", a->quiet, "No progress display");
-    cmd->callback([a] {
+    add_param_flags(cmd, matte::keyer_params(), a->keyer, "Keying");
+    add_param_flags(cmd, face::face_params(), a->face, "Face swap");
+    add_param_flags(cmd, compose::compose_params(), a->compose, "Compositing");
+    add_param_flags(cmd, pipeline::pass_params(), a->pass, "Output");
+    cmd->callback([a, cmd] {
         pipeline::StreamJob job;
         job.input = a->input;
         job.output = a->output;
@@ -66,16 +84,30 @@ void add_process(CLI::App& app) {
         parse_range(a->frames, job.reader);
         ThreadPool::set_shared_threads(a->threads);
         pipeline::install_interrupt_handler();
+        pipeline::PassConfig config;
+        if (any_given(cmd, matte::keyer_params())) config.keyer = a->keyer;
+        if (any_given(cmd, face::face_params())) config.face = a->face;
+        config.compose = a->compose;
+        config.options = a->pass;
+        pipeline::FramePass pass(config, ThreadPool::shared());
         pipeline::FrameWork work;
-        work.process = [](Frame&) {};
+        work.start = [&](const io::MediaInfo& in, const io::OutputFormat& out) { pass.start(in, out); };
+        work.process = [&](Frame& f) { pass.process(f); };
         Progress progress(!a->quiet);
         const auto stats = pipeline::run_stream(job, work, [&](auto done, auto total, double fps) {
             progress.update(done, total, fps);
         });
         progress.finish();
-        if (!a->quiet)
+        if (!a->quiet) {
+            const auto& sum = pass.summary();
             std::fprintf(stderr, "keyswap: wrote %s (%lld frames, %.1f fps%s)\n", a->output.c_str(),
                          static_cast<long long>(stats.frames), stats.fps, stats.audio ? ", audio kept" : "");
+            if (config.keyer && !sum.screen.empty()) std::fprintf(stderr, "keyswap: keyed %s\n", sum.screen.c_str());
+            if (config.face)
+                std::fprintf(stderr, "keyswap: faces swapped in %lld of %lld frames (%lld without a face, left unchanged)\n",
+                             static_cast<long long>(sum.frames_with_faces), static_cast<long long>(sum.frames),
+                             static_cast<long long>(sum.frames - sum.frames_with_faces));
+        }
     });
 }
 
