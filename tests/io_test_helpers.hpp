@@ -18,7 +18,12 @@ namespace keyswap::test {
 
 namespace fs = std::filesystem;
 
-inline std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+// Single-quotes a path for the shell (built with append: GCC 12 mis-warns on "'" + string).
+inline std::string q(const fs::path& p) {
+    std::string s(1, '\'');
+    s.append(p.string()).push_back('\'');
+    return s;
+}
 
 // Frame i of a synthetic clip: smooth gradients (what lossy codecs must keep), a hard-edged
 // checker block that moves with i (sharp edges, and frames that differ), and an alpha
