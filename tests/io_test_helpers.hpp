@@ -88,8 +88,9 @@ inline std::string shell_output(const std::string& cmd) {
     return out;
 }
 
-// First and last presentation time (end of the last packet) of a stream, per ffprobe, so
-// durations are judged by a tool other than the one under test. `which` is "v:0" or "a:0".
+// Start and end of a stream per ffprobe, so durations are judged by a tool other than the
+// one under test. `which` is "v:0" or "a:0". MP4 states each stream's duration (its packets
+// don't); Matroska/WebM only has packet times and durations.
 struct Span {
     double start = 0, end = 0;
     int packets = 0;
@@ -111,7 +112,14 @@ inline Span stream_span(const fs::path& file, const std::string& which) {
         s.end = std::max(s.end, t + d);
         ++s.packets;
     }
-    if (s.packets == 0) s = {};
+    if (s.packets == 0) return {};
+    const std::string stated = shell_output("ffprobe -v error -select_streams " + which +
+                                            " -show_entries stream=start_time,duration -of csv=p=0 " + q(file));
+    const auto comma = stated.find(',');
+    if (comma != std::string::npos && stated.compare(comma + 1, 3, "N/A") != 0) {
+        s.start = std::atof(stated.c_str());
+        s.end = s.start + std::atof(stated.c_str() + comma + 1);
+    }
     return s;
 }
 
