@@ -36,6 +36,13 @@ protected:
         return asset(kClip);
     }
 
+    // A valid input for cases where the output side is what fails.
+    fs::path small_png() {
+        const auto p = dir / "in.png";
+        io::write_image(p, synthetic_frame(32, 32, 0));
+        return p;
+    }
+
     fs::path write_file(const std::string& name, const std::string& bytes) {
         const auto p = dir / name;
         std::ofstream(p, std::ios::binary) << bytes;
@@ -78,15 +85,13 @@ TEST_F(ProcessErrors, TruncatedFaststartMp4) {
 }
 
 TEST_F(ProcessErrors, UnknownOutputExtension) {
-    const auto in = dir / "in.png";
-    io::write_image(in, synthetic_frame(32, 32, 0));
+    const auto in = small_png();
     const auto out = dir / "out.xyz";
     expect_failure(in, out, "", 2, out, "unknown output extension '.xyz'");
 }
 
 TEST_F(ProcessErrors, CodecThatDoesNotFitTheContainer) {
-    const auto in = dir / "in.png";
-    io::write_image(in, synthetic_frame(32, 32, 0));
+    const auto in = small_png();
     const auto out = dir / "out.mp4";
     expect_failure(in, out, "--codec qtrle", 2, out, "'qtrle' cannot be written to .mp4");
 }
@@ -121,16 +126,14 @@ TEST_F(ProcessErrors, OutputIsTheInput) {
 }
 
 TEST_F(ProcessErrors, OutputFolderMissing) {
-    const auto in = dir / "in.png";
-    io::write_image(in, synthetic_frame(32, 32, 0));
+    const auto in = small_png();
     const auto out = dir / "no" / "such" / "out.mkv";
     expect_failure(in, out, "", 1, out, "output folder does not exist");
 }
 
 // Root may write into any mode-0555 folder, so a read-only mount stands in for one.
 TEST_F(ProcessErrors, OutputFolderNotWritable) {
-    const auto in = dir / "in.png";
-    io::write_image(in, synthetic_frame(32, 32, 0));
+    const auto in = small_png();
     const auto ro = dir / "readonly";
     fs::create_directories(ro);
     if (::geteuid() != 0) fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
