@@ -94,9 +94,15 @@ struct MediaReader::Impl {
         if (video < 0) fail(ErrorKind::Input, "has no video or image stream", path);
         AVStream* vs = fmt->streams[video];
         const AVCodec* codec = pick_decoder(vs);
-        if (!codec)
-            fail(ErrorKind::Input, std::string("unsupported video codec '") + avcodec_get_name(vs->codecpar->codec_id) + "'",
-                 path);
+        if (!codec) {
+            // FFmpeg names codecs it does not know "none"; the file's fourcc is what a user can look up.
+            std::string name = avcodec_get_name(vs->codecpar->codec_id);
+            if (vs->codecpar->codec_id == AV_CODEC_ID_NONE && vs->codecpar->codec_tag) {
+                char tag[AV_FOURCC_MAX_STRING_SIZE] = {0};
+                name = av_fourcc_make_string(tag, vs->codecpar->codec_tag);
+            }
+            fail(ErrorKind::Input, "unsupported video codec '" + name + "'", path);
+        }
         dec.reset(avcodec_alloc_context3(codec));
         av::check(avcodec_parameters_to_context(dec.get(), vs->codecpar), ErrorKind::Input, "bad codec parameters", path);
         dec->thread_count = 0;
