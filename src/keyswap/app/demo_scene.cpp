@@ -34,8 +34,18 @@ cv::Mat cut_out(const cv::Mat& bgr) {
 
 }  // namespace
 
-void generate_green_screen_scene(const std::filesystem::path& portrait, const std::filesystem::path& out,
-                                 const DemoSceneOptions& o) {
+struct SceneRenderer::Impl {
+    DemoSceneOptions o;
+    cv::Mat subj, subj_a, backdrop, canvas;
+    cv::Vec3f screen{0.16f, 0.72f, 0.25f};
+    std::mt19937 rng{7};
+    std::normal_distribution<float> noise{0.f, 0.012f};
+};
+
+SceneRenderer::SceneRenderer(const std::filesystem::path& portrait, const DemoSceneOptions& o)
+    : impl_(std::make_unique<Impl>()) {
+    auto& m = *impl_;
+    m.o = o;
     const Frame photo = io::read_image(portrait);
     cv::Mat rgba(photo.rgba.height(), photo.rgba.width(), CV_8UC4, const_cast<std::uint8_t*>(photo.rgba.data()));
     cv::Mat rgb, bgr;
@@ -45,24 +55,62 @@ void generate_green_screen_scene(const std::filesystem::path& portrait, const st
 
     // Subject scaled to 90% of the frame height, standing on the bottom edge.
     const double scale = o.height * 0.9 / rgb.rows;
-    cv::Mat subj, subj_a;
-    cv::resize(rgb, subj, {}, scale, scale, cv::INTER_AREA);
-    cv::resize(alpha, subj_a, subj.size(), 0, 0, cv::INTER_LINEAR);
-    subj.convertTo(subj, CV_32FC3, 1.0 / 255);
+    cv::resize(rgb, m.subj, {}, scale, scale, cv::INTER_AREA);
+    cv::resize(alpha, m.subj_a, m.subj.size(), 0, 0, cv::INTER_LINEAR);
+    m.subj.convertTo(m.subj, CV_32FC3, 1.0 / 255);
 
     // Backdrop: studio green with a hot spot, a darker corner and sensor noise.
-    cv::Mat backdrop(o.height, o.width, CV_32FC3);
+    m.backdrop.create(o.height, o.width, CV_32FC3);
     for (int y = 0; y < o.height; ++y) {
-        auto* row = backdrop.ptr<cv::Vec3f>(y);
+        auto* row = m.backdrop.ptr<cv::Vec3f>(y);
         for (int x = 0; x < o.width; ++x) {
             const double dx = (x - o.width * 0.35) / o.width, dy = (y - o.height * 0.3) / o.height;
             const double light = 1.05 - 0.9 * (dx * dx + dy * dy) - 0.15 * double(x) / o.width;
-            row[x] = cv::Vec3f(0.16f, 0.72f, 0.25f) * static_cast<float>(std::clamp(light, 0.45, 1.15));
+            row[x] = m.screen * static_cast<float>(std::clamp(light, 0.45, 1.15));
         }
     }
-    std::mt19937 rng(7);
-    std::normal_distribution<float> noise(0.f, 0.012f);
+    m.canvas.create(o.height, o.width, CV_32FC3);
+}
 
+SceneRenderer::~SceneRenderer() = default;
+
+void SceneRenderer::render(int i, Frame& frame) {
+    auto& m = *impl_;
+    const auto& o = m.o;
+    frame.rgba.reshape(o.width, o.height, 4);
+    const double t = double(i) / o.fps;
+    const int ox = static_cast<int>(o.width / 2 - m.subj.cols / 2 + 60 * std::sin(t * 1.7) * o.width / 1280);
+    const int oy = o.height - m.subj.rows + static_cast<int>(6 * std::sin(t * 3.1));
+    m.backdrop.copyTo(m.canvas);
+    for (int y = std::max(0, oy); y < std::min(o.height, oy + m.subj.rows); ++y) {
+        auto* dst = m.canvas.ptr<cv::Vec3f>(y);
+        const auto* src = m.subj.ptr<cv::Vec3f>(y - oy);
+        const auto* a = m.subj_a.ptr<float>(y - oy);
+        for (int x = std::max(0, ox); x < std::min(o.width, ox + m.subj.cols); ++x) {
+            const float al = a[x - ox];
+            // Spill: screen light on the subject, strongest where the subject is thin/soft.
+            const float spill = 0.18f * (1.f - al) + 0.04f;
+            const cv::Vec3f fg = src[x - ox] * (1.f - spill) + m.screen * spill;
+            dst[x] = fg * al + dst[x] * (1.f - al);
+        }
+    }
+    for (int y = 0; y < o.height; ++y) {
+        const auto* src = m.canvas.ptr<cv::Vec3f>(y);
+        std::uint8_t* d = frame.rgba.row(y);
+        for (int x = 0; x < o.width; ++x) {
+            for (int c = 0; c < 3; ++c) d[x * 4 + c] = cv::saturate_cast<std::uint8_t>((src[x][c] + m.noise(m.rng)) * 255.f);
+            d[x * 4 + 3] = 255;
+        }
+    }
+    frame.pts = i;
+    frame.index = i;
+    frame.time = t;
+    frame.has_alpha = false;
+}
+
+void generate_green_screen_scene(const std::filesystem::path& portrait, const std::filesystem::path& out,
+                                 const DemoSceneOptions& o) {
+    SceneRenderer scene(portrait, o);
     io::VideoParams vp;
     vp.width = o.width;
     vp.height = o.height;
@@ -73,37 +121,9 @@ void generate_green_screen_scene(const std::filesystem::path& portrait, const st
     io::EncodeOptions enc;
     enc.crf = 16;
     io::MediaWriter writer(out, vp, enc);
-
-    const cv::Vec3f screen(0.16f, 0.72f, 0.25f);
     Frame frame;
-    frame.rgba.reshape(o.width, o.height, 4);
-    cv::Mat canvas(o.height, o.width, CV_32FC3);
     for (int i = 0; i < o.frames; ++i) {
-        const double t = double(i) / o.fps;
-        const int ox = static_cast<int>(o.width / 2 - subj.cols / 2 + 60 * std::sin(t * 1.7));
-        const int oy = o.height - subj.rows + static_cast<int>(6 * std::sin(t * 3.1));
-        backdrop.copyTo(canvas);
-        for (int y = std::max(0, oy); y < std::min(o.height, oy + subj.rows); ++y) {
-            auto* dst = canvas.ptr<cv::Vec3f>(y);
-            const auto* src = subj.ptr<cv::Vec3f>(y - oy);
-            const auto* a = subj_a.ptr<float>(y - oy);
-            for (int x = std::max(0, ox); x < std::min(o.width, ox + subj.cols); ++x) {
-                const float al = a[x - ox];
-                // Spill: screen light on the subject, strongest where the subject is thin/soft.
-                const float spill = 0.18f * (1.f - al) + 0.04f;
-                cv::Vec3f fg = src[x - ox] * (1.f - spill) + screen * spill;
-                dst[x] = fg * al + dst[x] * (1.f - al);
-            }
-        }
-        for (int y = 0; y < o.height; ++y) {
-            const auto* src = canvas.ptr<cv::Vec3f>(y);
-            std::uint8_t* d = frame.rgba.row(y);
-            for (int x = 0; x < o.width; ++x)
-                for (int c = 0; c < 3; ++c)
-                    d[x * 4 + c] = cv::saturate_cast<std::uint8_t>((src[x][c] + noise(rng)) * 255.f);
-            for (int x = 0; x < o.width; ++x) d[x * 4 + 3] = 255;
-        }
-        frame.pts = i;
+        scene.render(i, frame);
         writer.write(frame);
     }
     writer.finish();

@@ -5,6 +5,9 @@
 // gently over an unevenly lit, noisy green backdrop, then encoded as 4:2:0 H.264 like a
 // camera would.
 #include <filesystem>
+#include <memory>
+
+#include "keyswap/core/image.hpp"
 
 namespace keyswap::app {
 
@@ -13,6 +16,18 @@ struct DemoSceneOptions {
     int height = 720;
     int frames = 90;
     int fps = 30;
+};
+
+// Renders the scene's frames in memory (for the bench) or into a file (for the demo).
+class SceneRenderer {
+public:
+    SceneRenderer(const std::filesystem::path& portrait, const DemoSceneOptions& options);
+    ~SceneRenderer();
+    void render(int index, Frame& out);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 void generate_green_screen_scene(const std::filesystem::path& portrait, const std::filesystem::path& out,

@@ -1,0 +1,128 @@
+// keyswap bench: frames per second and per-stage milliseconds of the frame pass, on the
+// demo's generated green-screen scene (one face) at the sizes asked for. Excludes decode and
+// encode, which the end-to-end comparison in bench/ measures.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "keyswap/app/command.hpp"
+#include "keyswap/app/demo_scene.hpp"
+#include "keyswap/core/error.hpp"
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/pipeline/frame_pass.hpp"
+
+namespace keyswap::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BenchArgs {
+    std::vector<std::string> sizes;
+    int frames = 60;
+    int scene_frames = 30;
+    int threads = 0;
+    bool json = false;
+    std::string stages = "key,face,compose";
+    std::string cache = KEYSWAP_DEFAULT_CACHE;
+    std::string portrait, source, background;
+};
+
+std::pair<int, int> parse_size(const std::string& s) {
+    int w = 0, h = 0;
+    char x = 0;
+    if (std::sscanf(s.c_str(), "%d%c%d", &w, &x, &h) != 3 || (x != 'x' && x != 'X') || w < 16 || h < 16 || w > 8192 || h > 8192)
+        fail(ErrorKind::Usage, "invalid --size '" + s + "': expected WxH, e.g. 1920x1080");
+    return {w, h};
+}
+
+bool has_stage(const std::string& list, const std::string& s) { return ("," + list + ",").find("," + s + ",") != std::string::npos; }
+
+nlohmann::json bench_size(const BenchArgs& a, int w, int h) {
+    DemoSceneOptions o;
+    o.width = w;
+    o.height = h;
+    o.frames = a.scene_frames;
+    SceneRenderer scene(a.portrait, o);
+    std::vector<Frame> inputs(a.scene_frames);
+    for (int i = 0; i < a.scene_frames; ++i) scene.render(i, inputs[i]);
+
+    pipeline::PassConfig cfg;
+    if (has_stage(a.stages, "key")) cfg.keyer = matte::KeyerSettings{};
+    if (has_stage(a.stages, "face")) {
+        face::FaceSettings fs;
+        fs.source = {a.source};
+        cfg.face = fs;
+    }
+    if (has_stage(a.stages, "compose")) cfg.options.background = a.background;
+    pipeline::FramePass pass(cfg, ThreadPool::shared());
+
+    Frame work;
+    double pass_ms = 0;
+    // A few untimed frames first: model loading, first detection, buffer sizing.
+    const int warmup = 3;
+    for (int i = 0; i < a.frames + warmup; ++i) {
+        const Frame& in = inputs[i % a.scene_frames];
+        work.rgba = in.rgba;
+        work.pts = work.index = i;
+        work.has_alpha = false;
+        Stopwatch sw;
+        pass.process(work);
+        if (i >= warmup) pass_ms += sw.ms();
+    }
+    nlohmann::json stages = nlohmann::json::object();
+    const double frames = a.frames + warmup;
+    for (auto& [name, total] : pass.times().total_ms) stages[name] = total / frames;
+    const double per_frame = pass_ms / a.frames;
+    return {{"size", std::to_string(w) + "x" + std::to_string(h)},
+            {"frames", a.frames},
+            {"pass_ms", per_frame},
+            {"fps", 1000.0 / per_frame},
+            {"faces_swapped", pass.summary().faces_swapped},
+            {"stage_ms_per_frame", stages}};
+}
+
+void add_bench(CLI::App& app) {
+    auto a = std::make_shared<BenchArgs>();
+    auto* cmd = app.add_subcommand("bench", "Measure the frame pass: fps and per-stage ms at given sizes");
+    cmd->add_option("--size", a->sizes, "Frame size WxH (repeatable; default 1280x720 and 1920x1080)");
+    cmd->add_option("--frames", a->frames, "Frames timed per size")->check(CLI::Range(1, 100000));
+    cmd->add_option("--stages", a->stages, "Stages to run: any of key,face,compose");
+    cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
+    cmd->add_option("--cache", a->cache, "Where scripts/setup put the sample material");
+    cmd->add_option("--portrait", a->portrait, "Photo the green-screen scene is made from");
+    cmd->add_option("--source", a->source, "Face photo swapped in");
+    cmd->add_option("--background", a->background, "Background image for the composite");
+    cmd->add_flag("--json", a->json, "Print JSON");
+    cmd->callback([a] {
+        const fs::path demo = fs::path(a->cache) / "demo";
+        if (a->portrait.empty()) a->portrait = (demo / "skimage" / "astronaut.png").string();
+        if (a->source.empty()) a->source = (demo / "dlib-faces" / "Tom_Cruise_avp_2014_4.jpg").string();
+        if (a->background.empty()) a->background = (demo / "skimage" / "hubble_deep_field.jpg").string();
+        if (a->sizes.empty()) a->sizes = {"1280x720", "1920x1080"};
+        ThreadPool::set_shared_threads(a->threads);
+        nlohmann::json out = {{"threads", ThreadPool::shared().size()}, {"stages", a->stages}, {"results", nlohmann::json::array()}};
+        for (const auto& s : a->sizes) {
+            const auto [w, h] = parse_size(s);
+            out["results"].push_back(bench_size(*a, w, h));
+        }
+        if (a->json) {
+            std::cout << out.dump(2) << "\n";
+            return;
+        }
+        std::printf("keyswap bench: %d threads, stages %s, %d frames per size (decode/encode excluded)\n",
+                    out["threads"].get<int>(), a->stages.c_str(), a->frames);
+        for (auto& r : out["results"]) {
+            std::printf("\n%-10s %7.1f fps  %7.2f ms/frame  (%lld face swaps)\n", r["size"].get<std::string>().c_str(),
+                        r["fps"].get<double>(), r["pass_ms"].get<double>(), r["faces_swapped"].get<long long>());
+            for (auto& [name, ms] : r["stage_ms_per_frame"].items())
+                std::printf("  %-18s %7.2f ms\n", name.c_str(), ms.get<double>());
+        }
+    });
+}
+
+const CommandRegistrar reg("bench", add_bench);
+
+}  // namespace
+}  // namespace keyswap::app
