@@ -62,7 +62,10 @@ double parse_number(const std::string& key, const std::string& value, double min
 void check_choice(const std::string& key, const std::string& value, const std::vector<std::string>& choices) {
     if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
     std::string list;
-    for (auto& c : choices) list += (list.empty() ? "" : "|") + c;
+    for (auto& c : choices) {
+        if (!list.empty()) list += '|';
+        list += c;
+    }
     bad_value(key, value, "expected one of " + list);
 }
 

@@ -1,0 +1,112 @@
+#include "keyswap/app/demo_scene.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "keyswap/io/media_reader.hpp"
+#include "keyswap/io/media_writer.hpp"
+
+namespace keyswap::app {
+
+namespace {
+
+// Soft subject matte of the portrait: GrabCut from a centred head-and-shoulders rectangle.
+cv::Mat cut_out(const cv::Mat& bgr) {
+    cv::Mat mask(bgr.size(), CV_8U, cv::Scalar(cv::GC_BGD));
+    const cv::Rect r(bgr.cols / 10, bgr.rows / 40, bgr.cols * 8 / 10, bgr.rows - bgr.rows / 40);
+    cv::Mat bgd, fgd;
+    cv::grabCut(bgr, mask, r, bgd, fgd, 4, cv::GC_INIT_WITH_RECT);
+    cv::Mat fg = (mask == cv::GC_FGD) | (mask == cv::GC_PR_FGD);
+    // Keep the largest blob so stray background specks don't float around the subject.
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(fg, labels, stats, centroids);
+    int best = 0, area = 0;
+    for (int i = 1; i < n; ++i)
+        if (stats.at<int>(i, cv::CC_STAT_AREA) > area) area = stats.at<int>(i, cv::CC_STAT_AREA), best = i;
+    cv::Mat alpha = (labels == best);
+    cv::morphologyEx(alpha, alpha, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, {9, 9}));
+    alpha.convertTo(alpha, CV_32F, 1.0 / 255);
+    cv::GaussianBlur(alpha, alpha, {0, 0}, 1.5);
+    return alpha;
+}
+
+}  // namespace
+
+void generate_green_screen_scene(const std::filesystem::path& portrait, const std::filesystem::path& out,
+                                 const DemoSceneOptions& o) {
+    const Frame photo = io::read_image(portrait);
+    cv::Mat rgba(photo.rgba.height(), photo.rgba.width(), CV_8UC4, const_cast<std::uint8_t*>(photo.rgba.data()));
+    cv::Mat rgb, bgr;
+    cv::cvtColor(rgba, rgb, cv::COLOR_RGBA2RGB);
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    const cv::Mat alpha = cut_out(bgr);
+
+    // Subject scaled to 90% of the frame height, standing on the bottom edge.
+    const double scale = o.height * 0.9 / rgb.rows;
+    cv::Mat subj, subj_a;
+    cv::resize(rgb, subj, {}, scale, scale, cv::INTER_AREA);
+    cv::resize(alpha, subj_a, subj.size(), 0, 0, cv::INTER_LINEAR);
+    subj.convertTo(subj, CV_32FC3, 1.0 / 255);
+
+    // Backdrop: studio green with a hot spot, a darker corner and sensor noise.
+    cv::Mat backdrop(o.height, o.width, CV_32FC3);
+    for (int y = 0; y < o.height; ++y) {
+        auto* row = backdrop.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < o.width; ++x) {
+            const double dx = (x - o.width * 0.35) / o.width, dy = (y - o.height * 0.3) / o.height;
+            const double light = 1.05 - 0.9 * (dx * dx + dy * dy) - 0.15 * double(x) / o.width;
+            row[x] = cv::Vec3f(0.16f, 0.72f, 0.25f) * static_cast<float>(std::clamp(light, 0.45, 1.15));
+        }
+    }
+    std::mt19937 rng(7);
+    std::normal_distribution<float> noise(0.f, 0.012f);
+
+    io::VideoParams vp;
+    vp.width = o.width;
+    vp.height = o.height;
+    vp.fps_num = o.fps;
+    vp.fps_den = 1;
+    vp.tb_num = 1;
+    vp.tb_den = o.fps;
+    io::EncodeOptions enc;
+    enc.crf = 16;
+    io::MediaWriter writer(out, vp, enc);
+
+    const cv::Vec3f screen(0.16f, 0.72f, 0.25f);
+    Frame frame;
+    frame.rgba.reshape(o.width, o.height, 4);
+    cv::Mat canvas(o.height, o.width, CV_32FC3);
+    for (int i = 0; i < o.frames; ++i) {
+        const double t = double(i) / o.fps;
+        const int ox = static_cast<int>(o.width / 2 - subj.cols / 2 + 60 * std::sin(t * 1.7));
+        const int oy = o.height - subj.rows + static_cast<int>(6 * std::sin(t * 3.1));
+        backdrop.copyTo(canvas);
+        for (int y = std::max(0, oy); y < std::min(o.height, oy + subj.rows); ++y) {
+            auto* dst = canvas.ptr<cv::Vec3f>(y);
+            const auto* src = subj.ptr<cv::Vec3f>(y - oy);
+            const auto* a = subj_a.ptr<float>(y - oy);
+            for (int x = std::max(0, ox); x < std::min(o.width, ox + subj.cols); ++x) {
+                const float al = a[x - ox];
+                // Spill: screen light on the subject, strongest where the subject is thin/soft.
+                const float spill = 0.18f * (1.f - al) + 0.04f;
+                cv::Vec3f fg = src[x - ox] * (1.f - spill) + screen * spill;
+                dst[x] = fg * al + dst[x] * (1.f - al);
+            }
+        }
+        for (int y = 0; y < o.height; ++y) {
+            const auto* src = canvas.ptr<cv::Vec3f>(y);
+            std::uint8_t* d = frame.rgba.row(y);
+            for (int x = 0; x < o.width; ++x)
+                for (int c = 0; c < 3; ++c)
+                    d[x * 4 + c] = cv::saturate_cast<std::uint8_t>((src[x][c] + noise(rng)) * 255.f);
+            for (int x = 0; x < o.width; ++x) d[x * 4 + 3] = 255;
+        }
+        frame.pts = i;
+        writer.write(frame);
+    }
+    writer.finish();
+}
+
+}  // namespace keyswap::app

@@ -1,0 +1,63 @@
+#pragma once
+// Encodes RGBA8 frames (and the input's audio) into any output keyswap supports.
+//
+// What this represents: one output file being written. It is written under a temporary
+// name next to the final one and renamed only by `finish()`; destroying a writer that was
+// not finished removes the temporary file, so an interrupted or failed run never leaves a
+// partial output under the final name. Image sequences are written file by file, each
+// atomically.
+// Thread safety: one thread at a time. Errors: keyswap::Error(Output/Usage) naming the file.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "keyswap/core/image.hpp"
+#include "keyswap/io/media_reader.hpp"
+#include "keyswap/io/output_format.hpp"
+
+namespace keyswap::io {
+
+struct VideoParams {
+    int width = 0;
+    int height = 0;
+    int fps_num = 25, fps_den = 1;  // nominal rate (for encoders that need one)
+    int tb_num = 1, tb_den = 25;    // time base of Frame::pts
+};
+
+struct AudioSource {
+    const AVCodecParameters* params = nullptr;  // nullptr = no audio
+    int tb_num = 1, tb_den = 1;
+};
+
+class MediaWriter {
+public:
+    MediaWriter(const std::filesystem::path& path, const VideoParams& video, const EncodeOptions& options = {},
+                const AudioSource& audio = {});
+    ~MediaWriter();
+    MediaWriter(const MediaWriter&) = delete;
+    MediaWriter& operator=(const MediaWriter&) = delete;
+
+    const OutputFormat& format() const;
+    bool has_audio() const;  // the output got an audio stream
+
+    // Encodes one frame; pts in the VideoParams time base (non-increasing ones are nudged).
+    void write(const Frame& frame);
+    // Copies or re-encodes input audio packets (time base of AudioSource).
+    void write_audio(const AudioPacket& packet);
+    // Flushes the encoders, writes the trailer and renames the file to its final name.
+    void finish();
+    std::int64_t frames_written() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Writes a single image (PNG, WebP, TIFF, JPEG) atomically.
+void write_image(const std::filesystem::path& path, const Frame& frame, const EncodeOptions& options = {});
+
+// Throws Error(Usage) if `output` is the same file as `input`, Error(Output) if its folder
+// does not exist or is not writable.
+void check_output_path(const std::filesystem::path& input, const std::filesystem::path& output);
+
+}  // namespace keyswap::io

@@ -1,0 +1,33 @@
+#pragma once
+// Raw alpha from a pixel and the screen colour behind it, followed by the matte levels.
+//
+// Colour-difference keying: D(x) = w . x measures how much "screen" a colour holds (primary
+// channel minus a balanced mix of the other two; see ScreenColour). A pixel I = a*F + (1-a)*S
+// has D(I) = a*D(F) + (1-a)*D(S); foregrounds hold no screen colour (D(F) <= 0 once despilled),
+// so 1 - D(I)/D(S) is the alpha, exact for neutral foregrounds and never below it otherwise.
+// Clip black/white then stretch [clip_black, clip_white] to [0, 1] so backdrop noise and spill
+// inside the subject do not leave a veil or holes.
+// Thread safety: pure row kernels.
+#include <array>
+
+namespace keyswap::matte {
+
+struct MatteLevels {
+    float offset = 0.f;  // alpha = clamp((raw - clip_black) / (clip_white - clip_black))
+    float gain = 1.f;    //       = clamp(raw * gain + offset)
+    static MatteLevels from_clips(double clip_black, double clip_white) {
+        const double span = clip_white - clip_black > 1e-3 ? clip_white - clip_black : 1e-3;
+        return {float(-clip_black / span), float(1.0 / span)};
+    }
+};
+
+// alpha[x] from image rows r,g,b and local screen rows sr,sg,sb (all 0..255).
+void chroma_alpha_row(const float* r, const float* g, const float* b, const float* sr, const float* sg,
+                      const float* sb, const std::array<float, 3>& w, MatteLevels levels, int n, float* alpha);
+
+// Clean-plate difference keying: raw alpha is the RGB distance from the plate divided by
+// `tolerance` (0..255 units), then the same levels.
+void plate_alpha_row(const float* r, const float* g, const float* b, const float* pr, const float* pg,
+                     const float* pb, float tolerance, MatteLevels levels, int n, float* alpha);
+
+}  // namespace keyswap::matte

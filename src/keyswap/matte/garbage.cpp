@@ -1,0 +1,61 @@
+#include "keyswap/matte/garbage.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "keyswap/core/error.hpp"
+
+namespace keyswap::matte {
+
+Rect parse_rect(const std::string& text, const std::string& key) {
+    Rect r;
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%d,%d,%d,%d%c", &r.x, &r.y, &r.w, &r.h, &tail) != 4 || r.x < 0 || r.y < 0 ||
+        r.w <= 0 || r.h <= 0)
+        fail(ErrorKind::Usage, "invalid value '" + text + "' for --" + key + ": expected x,y,w,h in pixels, e.g. 0,0,200,1080");
+    return r;
+}
+
+void RegionMatte::set_mask(const ImageU8& mask) {
+    if (mask.empty()) {
+        source_ = {};
+        scaled_ = {};
+        return;
+    }
+    source_.reshape(mask.width(), mask.height(), 1);
+    for (int y = 0; y < mask.height(); ++y)
+        for (int x = 0; x < mask.width(); ++x) source_.at(x, y) = mask.at(x, y, 0);
+    scaled_ = {};
+}
+
+void RegionMatte::prepare(int width, int height) {
+    if (source_.empty() || (scaled_.width() == width && scaled_.height() == height)) return;
+    scaled_.reshape(width, height, 1);
+    const cv::Mat src(source_.height(), source_.width(), CV_8UC1, source_.data());
+    cv::Mat dst(height, width, CV_8UC1, scaled_.data());
+    cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
+}
+
+void RegionMatte::apply_garbage_row(int y, float* alpha, int width) const {
+    for (const Rect& r : rects_) {
+        if (y < r.y || y >= r.y + r.h) continue;
+        std::fill(alpha + std::min(width, r.x), alpha + std::min(width, r.x + r.w), 0.f);
+    }
+    if (scaled_.empty()) return;
+    const std::uint8_t* m = scaled_.row(y);
+    for (int x = 0; x < width; ++x) alpha[x] *= 1.f - float(m[x]) * (1.f / 255.f);
+}
+
+void RegionMatte::apply_core_row(int y, float* alpha, int width) const {
+    for (const Rect& r : rects_) {
+        if (y < r.y || y >= r.y + r.h) continue;
+        std::fill(alpha + std::min(width, r.x), alpha + std::min(width, r.x + r.w), 1.f);
+    }
+    if (scaled_.empty()) return;
+    const std::uint8_t* m = scaled_.row(y);
+    for (int x = 0; x < width; ++x) alpha[x] = std::max(alpha[x], float(m[x]) * (1.f / 255.f));
+}
+
+}  // namespace keyswap::matte

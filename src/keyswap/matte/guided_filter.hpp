@@ -1,0 +1,52 @@
+#pragma once
+// Matte refinement guided by the full-resolution colour image (fast guided filter, He & Sun 2015).
+//
+// Why: a matte computed from camera chroma (4:2:0) is blocky at 2x2 and noisy. The guided filter
+// models alpha locally as a linear function of RGB, q = A.I + b, fitted over a window; edges and
+// strands that exist in the full-resolution luma/RGB come back, flat areas stay flat, and there
+// is no halo because the model cannot invent structure absent from the image.
+// Speed: the statistics are computed on a copy reduced by `scale` (box means via BoxMean), and
+// only the four coefficient planes are interpolated back, fused into the per-row output.
+//
+// What this represents: a filter configured for one frame size, holding its low-resolution
+// planes. Protocol per frame: accumulate_row for every image row -> solve -> refine_row per row.
+// Thread safety: accumulate_row may run concurrently for rows of distinct blocks of `scale()`
+// rows (one block = one low-resolution row); solve is single-caller; refine_row is concurrent.
+#include <vector>
+
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/matte/box_filter.hpp"
+
+namespace keyswap::matte {
+
+class FastGuidedFilter {
+public:
+    // radius in full-resolution pixels (>= 1); eps is the regularisation for a [0,1] guide.
+    // Allocates only when the shape changes.
+    void configure(int width, int height, int radius, float eps);
+    int scale() const { return s_; }
+    int low_height() const { return lh_; }
+    // Floats of scratch refine_row needs.
+    int scratch_floats() const { return 4 * (lw_ + w_); }
+
+    // Adds image row y (r,g,b 0..255; p = alpha 0..1) to its low-resolution block.
+    void accumulate_row(int y, const float* r, const float* g, const float* b, const float* p);
+    void solve(ThreadPool& pool);
+    // alpha[x] = clamp(A(x) . I(x) + b(x), 0, 1) for image row y.
+    void refine_row(int y, const float* r, const float* g, const float* b, float* alpha, float* scratch) const;
+
+private:
+    enum Plane { R, G, B, P, RR, RG, RB, GG, GB, BB, RP, GP, BP, kStats };
+    float* plane(std::vector<float>& v, int k) { return v.data() + std::size_t(k) * lw_ * lh_; }
+
+    int w_ = 0, h_ = 0, s_ = 1, lw_ = 0, lh_ = 0, r_lo_ = 1;
+    float eps_ = 1e-3f;
+    std::vector<float> stats_;   // kStats low-resolution planes (sums, then products)
+    std::vector<float> means_;   // their box means
+    std::vector<float> coef_;    // A_r, A_g, A_b, b
+    std::vector<float> coef_mean_;
+    std::vector<float> inv_count_x_;
+    BoxMean box_;
+};
+
+}  // namespace keyswap::matte

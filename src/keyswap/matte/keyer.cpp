@@ -1,0 +1,287 @@
+#include "keyswap/matte/keyer.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <atomic>
+#include <optional>
+#include <sstream>
+#include <variant>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/matte/colour_difference.hpp"
+#include "keyswap/matte/despill.hpp"
+#include "keyswap/matte/garbage.hpp"
+#include "keyswap/matte/guided_filter.hpp"
+#include "keyswap/matte/matte_shape.hpp"
+#include "keyswap/matte/row_kernels.hpp"
+#include "keyswap/matte/screen_colour.hpp"
+#include "keyswap/matte/screen_field.hpp"
+#include "keyswap/matte/temporal.hpp"
+
+namespace keyswap::matte {
+namespace {
+
+// Range checks for settings built in code rather than parsed through the table.
+void validate_ranges(const KeyerSettings& s) {
+    for (const auto& row : keyer_params().rows()) {
+        std::visit(
+            [&](auto m) {
+                using M = std::decay_t<decltype(s.*m)>;
+                if constexpr (std::is_same_v<M, int> || std::is_same_v<M, double>) {
+                    const double v = double(s.*m);
+                    if (!(v >= row.min && v <= row.max)) {
+                        std::ostringstream os;
+                        os << "invalid value '" << v << "' for --" << row.key << ": must be between " << row.min
+                           << " and " << row.max;
+                        fail(ErrorKind::Usage, os.str());
+                    }
+                }
+            },
+            row.member);
+    }
+    if (s.clip_black >= s.clip_white) fail(ErrorKind::Usage, "--clip-black must be below --clip-white");
+}
+
+// One set of row buffers per pool task, handed out in turn inside each parallel_rows call so
+// the hot path never allocates.
+class TaskScratch {
+public:
+    void ensure(int tasks, std::size_t floats) {
+        if (int(bufs_.size()) < tasks) bufs_.resize(tasks);
+        for (auto& b : bufs_)
+            if (b.size() < floats) b.assign(floats, 0.f);
+    }
+    void rewind() { next_.store(0, std::memory_order_relaxed); }
+    float* acquire() { return bufs_[next_.fetch_add(1, std::memory_order_relaxed) % bufs_.size()].data(); }
+
+private:
+    std::vector<std::vector<float>> bufs_;
+    std::atomic<int> next_{0};
+};
+
+// Row buffer layout inside one task's scratch.
+enum Row { kR, kG, kB, kSR, kSG, kSB, kRows };
+
+}  // namespace
+
+struct Keyer::Impl {
+    KeyerSettings s;
+    KeySpec spec;
+    MatteLevels levels;
+    DespillParams despill;
+    TemporalParams temporal;
+    RegionMatte garbage, core;
+    MatteShape shape;
+    FastGuidedFilter guided;
+    ScreenField field;
+    std::optional<ScreenColour> screen;  // per clip; cleared by reset() and key changes
+    KeyReport report;
+    ImageU8 plate_source, plate;         // plate: as given, and RGBA at frame size
+    ImageF32 prev;                       // previous output matte
+    bool has_prev = false;
+    TaskScratch scratch;
+
+    void configure(const KeyerSettings& n) {
+        validate_ranges(n);
+        KeySpec k = parse_key(n.key);
+        std::vector<Rect> g, c;
+        for (auto& t : n.garbage) g.push_back(parse_rect(t, "garbage"));
+        for (auto& t : n.core) c.push_back(parse_rect(t, "core"));
+        // Everything validated: commit.
+        if (n.key != s.key || n.balance != s.balance) screen.reset();
+        s = n;
+        spec = std::move(k);
+        garbage.set_rects(std::move(g));
+        core.set_rects(std::move(c));
+        levels = MatteLevels::from_clips(s.clip_black, s.clip_white);
+        despill = {float(s.despill), float(s.despill_balance), float(s.luma_restore)};
+        temporal = {float(s.temporal), float(1.0 / s.temporal_threshold)};
+        shape.configure(s.shrink_grow, s.softness);
+    }
+
+    void find_screen_colour(const Frame& frame) {
+        if (spec.mode == KeySpec::Mode::Plate) {
+            report = {true, {}, "clean plate " + std::to_string(plate_source.width()) + "x" + std::to_string(plate_source.height())};
+            return;
+        }
+        if (screen) return;
+        const auto view = frame.rgba.view();
+        if (spec.mode == KeySpec::Mode::Auto) {
+            screen = find_screen(view, s.balance);
+            if (!screen)
+                fail(ErrorKind::Input,
+                     "no green or blue backdrop found in the frame (no saturated colour covers 5% of it); "
+                     "try --key plate:FILE or an AI matte");
+        } else {
+            screen = find_screen(view, s.balance, hue6(spec.rgb[0], spec.rgb[1], spec.rgb[2]), 0.005f);
+            if (!screen) {  // the requested colour is absent: key against it as given
+                screen.emplace();
+                screen->rgb = spec.rgb;
+                screen->derive(s.balance);
+            }
+        }
+        const auto& c = screen->rgb;
+        report = {true, {to_u8(c[0]), to_u8(c[1]), to_u8(c[2])}, describe(*screen)};
+    }
+
+    void prepare_plate(int w, int h) {
+        if (plate_source.empty())
+            fail(ErrorKind::Input, "--key " + s.key + ": no plate image was loaded (Keyer::set_plate was not called)");
+        if (plate.width() == w && plate.height() == h) return;
+        cv::Mat src;
+        const int ch = plate_source.channels();
+        cv::Mat in(plate_source.height(), plate_source.width(), CV_8UC(ch), plate_source.data());
+        if (ch == 1) cv::cvtColor(in, src, cv::COLOR_GRAY2RGBA);
+        else if (ch == 3) cv::cvtColor(in, src, cv::COLOR_RGB2RGBA);
+        else src = in;
+        plate.reshape(w, h, 4);
+        cv::Mat dst(h, w, CV_8UC4, plate.data());
+        cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_AREA);
+    }
+
+    void screen_row(int y, float* sr, float* sg, float* sb) const {
+        if (spec.mode == KeySpec::Mode::Plate) deinterleave_rgb(plate.row(y), plate.width(), sr, sg, sb);
+        else field.expand_row(y, sr, sg, sb);
+    }
+
+    void alpha_row(const float* rows, int n, float* alpha) const {
+        const float* r = rows + kR * std::size_t(n);
+        const float* g = rows + kG * std::size_t(n);
+        const float* b = rows + kB * std::size_t(n);
+        const float* sr = rows + kSR * std::size_t(n);
+        const float* sg = rows + kSG * std::size_t(n);
+        const float* sb = rows + kSB * std::size_t(n);
+        if (spec.mode == KeySpec::Mode::Plate) plate_alpha_row(r, g, b, sr, sg, sb, float(s.plate_tolerance * 255.0), levels, n, alpha);
+        else chroma_alpha_row(r, g, b, sr, sg, sb, screen->weights, levels, n, alpha);
+    }
+
+    // Regions, temporal, foreground solve, despill and packing for image row y; rows holds the
+    // frame's RGB for the row in kR..kB.
+    void finish_row(int y, float* rows, float* alpha, std::uint8_t* rgba, int n) {
+        garbage.apply_garbage_row(y, alpha, n);
+        core.apply_core_row(y, alpha, n);
+        float* pv = prev.row(y);
+        if (has_prev && temporal.strength > 0.f) temporal_row(alpha, pv, temporal, n);
+        else std::copy(alpha, alpha + n, pv);
+        float* ch[3] = {rows + kR * std::size_t(n), rows + kG * std::size_t(n), rows + kB * std::size_t(n)};
+        float* sc[3] = {rows + kSR * std::size_t(n), rows + kSG * std::size_t(n), rows + kSB * std::size_t(n)};
+        screen_row(y, sc[0], sc[1], sc[2]);
+        solve_foreground_row(ch[0], ch[1], ch[2], sc[0], sc[1], sc[2], alpha, n);
+        if (spec.mode != KeySpec::Mode::Plate && despill.strength > 0.f) {
+            const int p = screen->primary, a = p == 0 ? 1 : 0, b = p == 2 ? 1 : 2;
+            static constexpr float k709[3] = {0.2126f, 0.7152f, 0.0722f};
+            despill_row(ch[p], ch[a], ch[b], despill, {k709[p], k709[a], k709[b]}, n);
+        }
+        for (int x = 0; x < n; ++x) {
+            rgba[4 * x] = to_u8(ch[0][x]);
+            rgba[4 * x + 1] = to_u8(ch[1][x]);
+            rgba[4 * x + 2] = to_u8(ch[2][x]);
+            rgba[4 * x + 3] = to_u8(alpha[x] * 255.f);
+        }
+    }
+
+    void process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times) {
+        ImageU8& img = frame.rgba;
+        if (img.empty()) return;
+        if (img.channels() != 4) fail(ErrorKind::Processing, "keyer: frames must be RGBA");
+        const int w = img.width(), h = img.height();
+        Stopwatch clock;
+        auto lap = [&](const char* stage) {
+            if (times) times->add(stage, clock.ms());
+            clock.reset();
+        };
+
+        find_screen_colour(frame);
+        if (spec.mode == KeySpec::Mode::Plate) prepare_plate(w, h);
+        else field.estimate(img.view(), *screen, pool);
+        lap("key.screen");
+
+        matte.reshape(w, h, 1);
+        if (prev.width() != w || prev.height() != h) {
+            prev.reshape(w, h, 1);
+            has_prev = false;
+        }
+        garbage.prepare(w, h);
+        core.prepare(w, h);
+        if (s.refine) guided.configure(w, h, s.refine_radius, float(s.refine_eps));
+        scratch.ensure(pool.size(), std::size_t(kRows) * w + (s.refine ? guided.scratch_floats() : 0));
+
+        // Pass 1: raw matte, and the guided filter's low-resolution statistics. Work is split in
+        // blocks of the filter's scale so each low-resolution row has a single writer.
+        const int block = s.refine ? guided.scale() : 8;
+        scratch.rewind();
+        pool.parallel_rows((h + block - 1) / block, [&](int b0, int b1) {
+            float* rows = scratch.acquire();
+            for (int y = b0 * block; y < std::min(h, b1 * block); ++y) {
+                float* r = rows + kR * std::size_t(w);
+                deinterleave_rgb(img.row(y), w, r, rows + kG * std::size_t(w), rows + kB * std::size_t(w));
+                screen_row(y, rows + kSR * std::size_t(w), rows + kSG * std::size_t(w), rows + kSB * std::size_t(w));
+                alpha_row(rows, w, matte.row(y));
+                if (s.refine) guided.accumulate_row(y, r, rows + kG * std::size_t(w), rows + kB * std::size_t(w), matte.row(y));
+            }
+        }, 1);
+        lap("key.matte");
+
+        if (s.refine) guided.solve(pool);
+        lap("key.refine");
+
+        // Pass 2: refined matte and (when no neighbourhood shaping is needed) the finish, fused
+        // so each row is read once.
+        const bool fused = !shape.active();
+        scratch.rewind();
+        pool.parallel_rows(h, [&](int y0, int y1) {
+            float* rows = scratch.acquire();
+            for (int y = y0; y < y1; ++y) {
+                float* r = rows + kR * std::size_t(w);
+                float* g = rows + kG * std::size_t(w);
+                float* b = rows + kB * std::size_t(w);
+                deinterleave_rgb(img.row(y), w, r, g, b);
+                if (s.refine) guided.refine_row(y, r, g, b, matte.row(y), rows + kRows * std::size_t(w));
+                if (fused) finish_row(y, rows, matte.row(y), img.row(y), w);
+            }
+        });
+        if (!fused) {
+            shape.apply(matte);
+            scratch.rewind();
+            pool.parallel_rows(h, [&](int y0, int y1) {
+                float* rows = scratch.acquire();
+                for (int y = y0; y < y1; ++y) {
+                    deinterleave_rgb(img.row(y), w, rows + kR * std::size_t(w), rows + kG * std::size_t(w), rows + kB * std::size_t(w));
+                    finish_row(y, rows, matte.row(y), img.row(y), w);
+                }
+            });
+        }
+        has_prev = true;
+        frame.has_alpha = true;
+        lap("key.finish");
+    }
+};
+
+Keyer::Keyer(const KeyerSettings& s) : impl_(std::make_unique<Impl>()) {
+    impl_->s.key.clear();  // force the first configure to treat the key as new
+    impl_->configure(s);
+}
+Keyer::~Keyer() = default;
+Keyer::Keyer(Keyer&&) noexcept = default;
+Keyer& Keyer::operator=(Keyer&&) noexcept = default;
+
+void Keyer::set_plate(const ImageU8& image) {
+    impl_->plate_source = image;
+    impl_->plate = {};
+}
+void Keyer::set_garbage_mask(const ImageU8& mask) { impl_->garbage.set_mask(mask); }
+void Keyer::set_core_mask(const ImageU8& mask) { impl_->core.set_mask(mask); }
+
+void Keyer::process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times) {
+    impl_->process(frame, matte, pool, times);
+}
+
+const KeyReport& Keyer::report() const { return impl_->report; }
+const KeyerSettings& Keyer::settings() const { return impl_->s; }
+void Keyer::update(const KeyerSettings& s) { impl_->configure(s); }
+void Keyer::reset() {
+    impl_->has_prev = false;
+    impl_->screen.reset();
+}
+
+}  // namespace keyswap::matte

@@ -1,0 +1,176 @@
+#include "keyswap/matte/screen_field.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "keyswap/matte/row_kernels.hpp"
+
+namespace keyswap::matte {
+
+void ScreenField::resize(int width, int height) {
+    if (width == width_ && height == height_ && !grid_.empty()) return;
+    width_ = width;
+    height_ = height;
+    // ~40 cells across the long side; never more than kMaxCells so a row fits on the stack.
+    cell_ = std::max({8, int(std::lround(std::max(width, height) / 40.0)), (std::max(width, height) + kMaxCells - 1) / kMaxCells});
+    inv_cell_ = 1.f / float(cell_);
+    gw_ = std::max(1, (width + cell_ - 1) / cell_);
+    gh_ = std::max(1, (height + cell_ - 1) / cell_);
+    grid_.assign(std::size_t(gw_) * gh_ * 3, 0.f);
+    tmp_.assign(grid_.size(), 0.f);
+    count_.assign(std::size_t(gw_) * gh_, 0);
+    next_.assign(count_.size(), 0);
+}
+
+void ScreenField::set_uniform(int width, int height, const ScreenColour& key) {
+    resize(width, height);
+    for (std::size_t i = 0; i < grid_.size(); i += 3)
+        for (int c = 0; c < 3; ++c) grid_[i + c] = key.rgb[c];
+    measured_fraction_ = 0.f;
+}
+
+void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour& key, ThreadPool& pool) {
+    resize(img.width, img.height);
+    const float key_d = std::max(1.f, key.difference(key.rgb[0], key.rgb[1], key.rgb[2]));
+    const float km = (key.rgb[0] + key.rgb[1] + key.rgb[2]) / 3.f;
+    const float kc[3] = {key.rgb[0] - km, key.rgb[1] - km, key.rgb[2] - km};
+    const float kn = std::sqrt(kc[0] * kc[0] + kc[1] * kc[1] + kc[2] * kc[2]) + 1e-6f;
+    const int step = std::max(1, cell_ / 8);  // ~64 samples per cell is plenty for a mean
+
+    // A sample is backdrop if its chroma points the key's way (within ~30 degrees), it carries a
+    // fair share of the key's colour difference, and it is about as pure as the key relative to
+    // its own brightness: shadows and hot spots scale colour and level together and pass, while
+    // veils, smoke and hair over the screen add grey, lower the purity and are rejected (else
+    // the field would learn them as "screen" and key them out).
+    const float key_purity = key_d / std::max(1.f, key.rgb[key.primary]);
+    auto is_screen = [&](const std::uint8_t* p, float& d) {
+        const float r = p[0], g = p[1], b = p[2];
+        const float m = (r + g + b) / 3.f;
+        const float c0 = r - m, c1 = g - m, c2 = b - m;
+        const float cn = std::sqrt(c0 * c0 + c1 * c1 + c2 * c2) + 1e-6f;
+        d = key.difference(r, g, b);
+        const float prim = std::max(1.f, float(p[key.primary]));
+        return (c0 * kc[0] + c1 * kc[1] + c2 * kc[2]) > 0.87f * cn * kn && d > 0.25f * key_d &&
+               d > 0.75f * key_purity * prim;
+    };
+
+    pool.parallel_rows(gh_, [&](int j0, int j1) {
+        for (int j = j0; j < j1; ++j) {
+            const int y0 = j * cell_, y1 = std::min(img.height, y0 + cell_);
+            for (int i = 0; i < gw_; ++i) {
+                const int x0 = i * cell_, x1 = std::min(img.width, x0 + cell_);
+                // Pass 1: mean difference of candidates; pass 2: average only the candidates near
+                // the top of that range, which drops edge pixels mixed with the foreground.
+                double dsum = 0, sum[3] = {};
+                int n = 0, n2 = 0, samples = 0;
+                for (int y = y0 + step / 2; y < y1; y += step) {
+                    const std::uint8_t* row = img.row(y);
+                    for (int x = x0 + step / 2; x < x1; x += step, ++samples) {
+                        float d;
+                        if (is_screen(row + 4 * x, d)) dsum += d, ++n;
+                    }
+                }
+                const std::size_t cell = std::size_t(j) * gw_ + i;
+                if (n * 4 < samples || n == 0) {
+                    count_[cell] = 0;
+                    continue;
+                }
+                const float floor_d = 0.85f * float(dsum / n);
+                for (int y = y0 + step / 2; y < y1; y += step) {
+                    const std::uint8_t* row = img.row(y);
+                    for (int x = x0 + step / 2; x < x1; x += step) {
+                        float d;
+                        if (is_screen(row + 4 * x, d) && d >= floor_d) {
+                            sum[0] += row[4 * x], sum[1] += row[4 * x + 1], sum[2] += row[4 * x + 2];
+                            ++n2;
+                        }
+                    }
+                }
+                count_[cell] = n2;
+                for (int c = 0; c < 3; ++c) grid_[cell * 3 + c] = float(sum[c] / std::max(1, n2));
+            }
+        }
+    }, 1);
+
+    int measured = 0;
+    for (int c : count_) measured += c > 0;
+    measured_fraction_ = float(measured) / float(count_.size());
+    if (measured == 0) {
+        set_uniform(img.width, img.height, key);
+        return;
+    }
+    fill_holes();
+    smooth();
+}
+
+void ScreenField::fill_holes() {
+    // Grows the measured cells into the holes ring by ring (each hole takes the mean of its
+    // known 8-neighbours), so the colour under the subject continues the surrounding backdrop.
+    std::vector<int>& known = count_;
+    for (bool changed = true; changed;) {
+        changed = false;
+        tmp_ = grid_;
+        next_ = known;
+        for (int j = 0; j < gh_; ++j)
+            for (int i = 0; i < gw_; ++i) {
+                const std::size_t cell = std::size_t(j) * gw_ + i;
+                if (known[cell]) continue;
+                float s[3] = {};
+                int n = 0;
+                for (int dj = -1; dj <= 1; ++dj)
+                    for (int di = -1; di <= 1; ++di) {
+                        const int jj = j + dj, ii = i + di;
+                        if (jj < 0 || jj >= gh_ || ii < 0 || ii >= gw_) continue;
+                        const std::size_t nb = std::size_t(jj) * gw_ + ii;
+                        if (!known[nb]) continue;
+                        for (int c = 0; c < 3; ++c) s[c] += grid_[nb * 3 + c];
+                        ++n;
+                    }
+                if (n == 0) continue;
+                for (int c = 0; c < 3; ++c) tmp_[cell * 3 + c] = s[c] / float(n);
+                next_[cell] = 1;
+                changed = true;
+            }
+        grid_.swap(tmp_);
+        known.swap(next_);
+    }
+}
+
+void ScreenField::smooth() {
+    // Two passes of a separable [1 2 1]/4 kernel: lighting is smooth, sample noise is not.
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int j = 0; j < gh_; ++j)
+            for (int i = 0; i < gw_; ++i) {
+                const int l = std::max(0, i - 1), r = std::min(gw_ - 1, i + 1);
+                for (int c = 0; c < 3; ++c)
+                    tmp_[(std::size_t(j) * gw_ + i) * 3 + c] =
+                        0.25f * grid_[(std::size_t(j) * gw_ + l) * 3 + c] + 0.5f * grid_[(std::size_t(j) * gw_ + i) * 3 + c] +
+                        0.25f * grid_[(std::size_t(j) * gw_ + r) * 3 + c];
+            }
+        for (int j = 0; j < gh_; ++j)
+            for (int i = 0; i < gw_; ++i) {
+                const int u = std::max(0, j - 1), d = std::min(gh_ - 1, j + 1);
+                for (int c = 0; c < 3; ++c)
+                    grid_[(std::size_t(j) * gw_ + i) * 3 + c] =
+                        0.25f * tmp_[(std::size_t(u) * gw_ + i) * 3 + c] + 0.5f * tmp_[(std::size_t(j) * gw_ + i) * 3 + c] +
+                        0.25f * tmp_[(std::size_t(d) * gw_ + i) * 3 + c];
+            }
+    }
+}
+
+void ScreenField::expand_row(int y, float* r, float* g, float* b) const {
+    // Vertical interpolation between the two nearest grid rows (cell centres) at grid
+    // resolution, then linear ramps along the row.
+    const float v = (float(y) + 0.5f) * inv_cell_ - 0.5f;
+    const int j0 = std::clamp(int(std::floor(v)), 0, gh_ - 1), j1 = std::min(gh_ - 1, j0 + 1);
+    const float ty = std::clamp(v - float(j0), 0.f, 1.f);
+    float* outs[3] = {r, g, b};
+    for (int c = 0; c < 3; ++c) {
+        float coarse[kMaxCells];
+        for (int i = 0; i < gw_; ++i)
+            coarse[i] = grid_[(std::size_t(j0) * gw_ + i) * 3 + c] * (1.f - ty) + grid_[(std::size_t(j1) * gw_ + i) * 3 + c] * ty;
+        expand_linear(coarse, gw_, cell_, width_, outs[c]);
+    }
+}
+
+}  // namespace keyswap::matte

@@ -1,0 +1,50 @@
+#pragma once
+// The local screen colour across the frame, for unevenly lit backdrops.
+//
+// What this represents: a smooth low-resolution grid (cells of ~1/40 of the frame) of backdrop
+// colour samples. Each cell averages the purest screen pixels it contains; cells covered by the
+// subject are filled from their neighbours and the grid is smoothed, so every pixel is keyed
+// against the screen colour that would be behind it (shadows and hot spots key cleanly).
+// Thread safety: `estimate` is not thread safe; after it, `expand_row` may be called from many
+// threads at once (it only reads the grid).
+#include <vector>
+
+#include "keyswap/core/image.hpp"
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/matte/screen_colour.hpp"
+
+namespace keyswap::matte {
+
+class ScreenField {
+public:
+    // Samples `rgba` (RGBA8) for pixels that look like `key`. Cells with too few samples are
+    // filled from neighbours; with none at all the field is `key` everywhere.
+    // ensures: grid sized for the frame; allocates only when the frame size changes.
+    void estimate(ImageView<const std::uint8_t> rgba, const ScreenColour& key, ThreadPool& pool);
+    // A constant field (tests, or explicit colours on frames without backdrop).
+    void set_uniform(int width, int height, const ScreenColour& key);
+
+    // Writes the bilinearly interpolated screen colour of image row y into r,g,b[0..width).
+    // requires: 0 <= y < height of the last estimate.
+    void expand_row(int y, float* r, float* g, float* b) const;
+
+    // Fraction of cells that held real backdrop samples (the rest were filled).
+    float measured_fraction() const { return measured_fraction_; }
+
+    static constexpr int kMaxCells = 256;
+
+private:
+    void resize(int width, int height);
+    void fill_holes();
+    void smooth();
+
+    int width_ = 0, height_ = 0, cell_ = 8, gw_ = 0, gh_ = 0;
+    float inv_cell_ = 1.f / 8.f;
+    std::vector<float> grid_;   // gw*gh*3 interleaved, 0..255
+    std::vector<float> tmp_;    // same shape, for smoothing and filling
+    std::vector<int> count_;    // per cell sample count (0 = hole)
+    std::vector<int> next_;     // fill_holes' next generation of known cells
+    float measured_fraction_ = 0.f;
+};
+
+}  // namespace keyswap::matte

@@ -1,0 +1,19 @@
+#pragma once
+// Temporal smoothing of the matte for video.
+//
+// Edge pixels of a keyed video flicker by a few percent from frame to frame (sensor noise,
+// compression). Blending with the previous matte only where the change is small removes that
+// flicker, while a large change (real motion) passes straight through, so moving edges do not
+// lag: weight = strength * max(0, 1 - |a - prev| / threshold).
+// Thread safety: row kernel; rows of `prev` are owned by the caller's row range.
+namespace keyswap::matte {
+
+struct TemporalParams {
+    float strength = 0.5f;       // 0 = off; weight of the previous matte for unchanged pixels
+    float inv_threshold = 12.5f; // 1 / the alpha change that counts as motion
+};
+
+// In place: alpha becomes the smoothed matte; prev is updated to it.
+void temporal_row(float* alpha, float* prev, const TemporalParams& t, int n);
+
+}  // namespace keyswap::matte

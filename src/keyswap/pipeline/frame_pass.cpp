@@ -1,0 +1,156 @@
+#include "keyswap/pipeline/frame_pass.hpp"
+
+#include <cctype>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/io/media_reader.hpp"
+#include "keyswap/io/media_writer.hpp"
+#include "keyswap/pipeline/background.hpp"
+
+namespace keyswap::pipeline {
+
+const ParamTable<PassOptions>& pass_params() {
+    static const ParamTable<PassOptions> t(
+        "output",
+        {
+            {"alpha", "Alpha", "Alpha of transparent outputs: straight or premultiplied colour.", &PassOptions::alpha,
+             ParamType::Choice, 0, 0, "", false, {"straight", "premultiplied"}},
+            {"background", "Background", "Composite over this: #RRGGBB, an image or a video (instead of writing alpha).",
+             &PassOptions::background, ParamType::String, 0, 0, "", false},
+            {"background-fit", "Background fit", "How a background of another size fills the frame.",
+             &PassOptions::background_fit, ParamType::Choice, 0, 0, "", false, {"cover", "fit", "stretch"}},
+            {"background-end", "Background end", "A background video shorter than the input loops or holds its last frame.",
+             &PassOptions::background_end, ParamType::Choice, 0, 0, "", false, {"loop", "hold"}},
+            {"garbage-mask", "Garbage mask", "Mask image: white areas are always background.", &PassOptions::garbage_mask,
+             ParamType::String, 0, 0, "", false},
+            {"core-mask", "Core mask", "Mask image: white areas are always foreground.", &PassOptions::core_mask,
+             ParamType::String, 0, 0, "", false},
+            {"debug-matte", "Matte file", "Also write the matte alone: an image (first frame) or a printf pattern.",
+             &PassOptions::debug_matte, ParamType::String, 0, 0, "", false},
+        });
+    return t;
+}
+
+namespace {
+
+// Expands one printf-style integer conversion (%d, %04d) in an image-sequence pattern;
+// anything else after a '%' is rejected so a user's pattern can never read stray arguments.
+std::string expand_pattern(const std::string& pattern, std::int64_t index) {
+    const auto pct = pattern.find('%');
+    std::size_t i = pct + 1;
+    int width = 0;
+    bool zero = false;
+    if (i < pattern.size() && pattern[i] == '0') zero = true, ++i;
+    while (i < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[i]))) width = width * 10 + (pattern[i++] - '0');
+    if (i >= pattern.size() || pattern[i] != 'd' || pattern.find('%', i) != std::string::npos || width > 12)
+        fail(ErrorKind::Usage, "invalid frame pattern (use one %d or %04d)", pattern);
+    std::string num = std::to_string(index);
+    if (static_cast<int>(num.size()) < width) num.insert(0, width - num.size(), zero ? '0' : ' ');
+    return pattern.substr(0, pct) + num + pattern.substr(i + 1);
+}
+
+std::vector<face::SourceImage> load_sources(const std::vector<std::string>& paths) {
+    std::vector<face::SourceImage> out;
+    for (const auto& p : paths) out.push_back({p, io::read_image(p).rgba});
+    return out;
+}
+
+}  // namespace
+
+FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(config), pool_(pool) {
+    (void)parse_fit(config_.options.background_fit);
+    (void)parse_end(config_.options.background_end);
+    if (config_.keyer) {
+        keyer_ = std::make_unique<matte::Keyer>(*config_.keyer);
+        const std::string& key = config_.keyer->key;
+        if (key.rfind("plate:", 0) == 0) keyer_->set_plate(io::read_image(key.substr(6)).rgba);
+        if (!config_.options.garbage_mask.empty()) keyer_->set_garbage_mask(io::read_image(config_.options.garbage_mask).rgba);
+        if (!config_.options.core_mask.empty()) keyer_->set_core_mask(io::read_image(config_.options.core_mask).rgba);
+    } else if (!config_.options.garbage_mask.empty() || !config_.options.core_mask.empty()) {
+        fail(ErrorKind::Usage, "--garbage-mask and --core-mask need keying (--key)");
+    }
+    if (config_.face) {
+        if (config_.face->source.empty()) fail(ErrorKind::Usage, "face swap needs at least one --source photo");
+        const auto sources = load_sources(config_.face->source);
+        std::optional<ImageU8> reference;
+        if (!config_.face->reference.empty()) reference = io::read_image(config_.face->reference).rgba;
+        swapper_ = std::make_unique<face::FaceSwapper>(*config_.face, sources, reference ? &*reference : nullptr);
+    }
+    if (!config_.options.background.empty())
+        background_ = std::make_unique<Background>(config_.options.background, parse_fit(config_.options.background_fit),
+                                                   parse_end(config_.options.background_end));
+}
+
+FramePass::~FramePass() = default;
+
+bool FramePass::makes_transparency(bool input_has_alpha) const {
+    return !background_ && (keyer_ || input_has_alpha);
+}
+
+void FramePass::start(const io::MediaInfo& input, const io::OutputFormat& output) {
+    if (keyer_ && !background_ && !output.alpha)
+        fail(ErrorKind::Usage,
+             "the keyed result is transparent but " + output.extension + " (" + output.codec_key +
+                 ") has no alpha channel; write .webm, .mov, .mkv, .png or .webp, or give --background");
+    if (config_.options.alpha == "premultiplied" && !makes_transparency(input.has_alpha))
+        fail(ErrorKind::Usage, "--alpha premultiplied needs a transparent result (keying or an input with alpha, no --background)");
+}
+
+void FramePass::process(Frame& frame) {
+    const int w = frame.rgba.width(), h = frame.rgba.height();
+    const ImageF32* matte = nullptr;
+    if (keyer_) {
+        keyer_->process(frame, matte_, pool_, &times_);
+        matte = &matte_;
+        if (summary_.screen.empty()) summary_.screen = keyer_->report().description;
+    } else if (frame.has_alpha) {
+        // A transparent input (an earlier keyed run) guides the swap with its own alpha.
+        Stopwatch sw;
+        matte_.reshape(w, h, 1);
+        pool_.parallel_rows(h, [&](int y0, int y1) {
+            for (int y = y0; y < y1; ++y) {
+                const std::uint8_t* s = frame.rgba.row(y);
+                float* d = matte_.row(y);
+                for (int x = 0; x < w; ++x) d[x] = s[x * 4 + 3] * (1.0f / 255.0f);
+            }
+        });
+        matte = &matte_;
+        times_.add("key.alpha-in", sw.ms());
+    }
+    if (swapper_) {
+        const auto r = swapper_->process(frame, matte, pool_, &times_);
+        if (r.found > 0) ++summary_.frames_with_faces;
+        summary_.faces_swapped += r.swapped;
+    }
+    if (!config_.options.debug_matte.empty() && matte) {
+        const std::string& pattern = config_.options.debug_matte;
+        const bool per_frame = pattern.find('%') != std::string::npos;
+        if (per_frame || summary_.frames == 0) {
+            Frame m;
+            m.rgba.reshape(w, h, 4);
+            for (int y = 0; y < h; ++y) {
+                const float* a = matte->row(y);
+                std::uint8_t* d = m.rgba.row(y);
+                for (int x = 0; x < w; ++x) {
+                    const auto v = static_cast<std::uint8_t>(a[x] * 255.0f + 0.5f);
+                    d[x * 4] = d[x * 4 + 1] = d[x * 4 + 2] = v;
+                    d[x * 4 + 3] = 255;
+                }
+            }
+            io::write_image(per_frame ? expand_pattern(pattern, frame.index) : pattern, m);
+        }
+    }
+    Stopwatch sw;
+    if (background_) {
+        const ImageU8& bg = background_->next(w, h);
+        compose::composite_over(frame.rgba.view(), bg.view(), frame.rgba.view(), config_.compose, pool_);
+        frame.has_alpha = false;
+        times_.add("compose", sw.ms());
+    } else if (config_.options.alpha == "premultiplied") {
+        compose::premultiply(frame.rgba.view(), pool_);
+        times_.add("compose", sw.ms());
+    }
+    ++summary_.frames;
+}
+
+}  // namespace keyswap::pipeline

@@ -1,0 +1,88 @@
+#pragma once
+// The fused frame pass: matte, faces, blend and composite on one decoded frame.
+//
+// What this represents: the configured per-frame work of a run. For each frame, once:
+//   1. matte: the keyer turns the frame into straight RGBA (despilled foreground colour, A =
+//      matte) and a float matte; without a keyer, an input that carries alpha supplies the
+//      matte itself;
+//   2. faces: the swapper replaces the selected faces, its blend weight multiplied by that
+//      same matte (no swapped pixel where alpha is 0; the swap fades where the matte is soft);
+//   3. output: straight RGBA, premultiplied RGBA, or composited over the background.
+// Buffers (matte, background) are sized once and reused; each stage is row-parallel over the
+// shared pool. Stage times accumulate in `times()` ("key.*", "face.*", "compose").
+// Thread safety: one thread calls process() (the stream's pass thread).
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "keyswap/compose/composite.hpp"
+#include "keyswap/core/image.hpp"
+#include "keyswap/core/params.hpp"
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/core/timing.hpp"
+#include "keyswap/face/face_swapper.hpp"
+#include "keyswap/io/media_info.hpp"
+#include "keyswap/io/output_format.hpp"
+#include "keyswap/matte/keyer.hpp"
+
+namespace keyswap::pipeline {
+
+struct PassOptions {
+    std::string alpha = "straight";        // straight | premultiplied
+    std::string background;                // "" | #RRGGBB | image or video file
+    std::string background_fit = "cover";  // cover | fit | stretch
+    std::string background_end = "loop";   // loop | hold (video backgrounds shorter than the input)
+    std::string garbage_mask;              // image: white = always background
+    std::string core_mask;                 // image: white = always foreground
+    std::string debug_matte;               // write the matte alone (image, or a printf pattern per frame)
+};
+
+// Keys: "alpha", "background", "background-fit", "background-end", "garbage-mask", "core-mask", "debug-matte".
+const ParamTable<PassOptions>& pass_params();
+
+struct PassConfig {
+    std::optional<matte::KeyerSettings> keyer;  // nullopt: no keying
+    std::optional<face::FaceSettings> face;     // nullopt: no face swap
+    compose::ComposeSettings compose;
+    PassOptions options;
+};
+
+struct PassSummary {
+    std::int64_t frames = 0;
+    std::int64_t frames_with_faces = 0;
+    std::int64_t faces_swapped = 0;
+    std::string screen;  // the keyer's report of the screen colour, if keying
+};
+
+class Background;
+
+class FramePass {
+public:
+    // Loads everything the configuration names (source photos, reference, plate, masks,
+    // background) and the models. Throws keyswap::Error naming the file on any problem, before
+    // the first frame.
+    FramePass(const PassConfig& config, ThreadPool& pool);
+    ~FramePass();
+
+    // Checks the output can hold what the pass makes: a transparent result needs an output
+    // with alpha unless there is a background. Throws Error(Usage).
+    void start(const io::MediaInfo& input, const io::OutputFormat& output);
+    void process(Frame& frame);
+
+    const StageTimes& times() const { return times_; }
+    const PassSummary& summary() const { return summary_; }
+    bool makes_transparency(bool input_has_alpha) const;
+
+private:
+    PassConfig config_;
+    ThreadPool& pool_;
+    std::unique_ptr<matte::Keyer> keyer_;
+    std::unique_ptr<face::FaceSwapper> swapper_;
+    std::unique_ptr<Background> background_;
+    ImageF32 matte_;
+    ImageU8 debug_;
+    StageTimes times_;
+    PassSummary summary_;
+};
+
+}  // namespace keyswap::pipeline

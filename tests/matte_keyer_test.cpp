@@ -1,0 +1,252 @@
+// Behaviour of the keyer on small constructed frames: screen detection, despill, plate and
+// garbage mattes, edge cases and settings validation.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "keyer_scenes.hpp"
+#include "keyswap/core/error.hpp"
+#include "keyswap/matte/keyer.hpp"
+#include "test_support.hpp"
+
+using namespace keyswap;
+using matte::Keyer;
+using matte::KeyerSettings;
+
+namespace {
+
+ImageU8 solid(int w, int h, std::array<std::uint8_t, 3> c) {
+    ImageU8 img(w, h, 4, 255);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int k = 0; k < 3; ++k) img.at(x, y, k) = c[k];
+    return img;
+}
+
+// A screen-coloured frame with a skin-toned block in the middle (a quarter of the frame).
+ImageU8 subject_on(std::array<std::uint8_t, 3> screen, int w = 96, int h = 64) {
+    ImageU8 img = solid(w, h, screen);
+    for (int y = h / 4; y < 3 * h / 4; ++y)
+        for (int x = w / 4; x < 3 * w / 4; ++x) img.at(x, y, 0) = 200, img.at(x, y, 1) = 150, img.at(x, y, 2) = 120;
+    return img;
+}
+
+struct Result {
+    ImageU8 rgba;
+    ImageF32 matte;
+    matte::KeyReport report;
+};
+
+Result key(const ImageU8& img, const KeyerSettings& s = {}, Keyer* k = nullptr) {
+    Keyer local(s);
+    Keyer& keyer = k ? *k : local;
+    ThreadPool pool(2);
+    Frame f;
+    f.rgba = img;
+    Result r;
+    keyer.process(f, r.matte, pool);
+    r.rgba = std::move(f.rgba);
+    r.report = keyer.report();
+    return r;
+}
+
+}  // namespace
+
+TEST(Keyer, AutoFindsGreenBlueAndOffGreenScreens) {
+    const std::array<std::uint8_t, 3> screens[] = {{40, 180, 60}, {30, 60, 200}, {0x3C, 0xB3, 0x71}};
+    for (auto c : screens) {
+        const auto r = key(subject_on(c));
+        ASSERT_TRUE(r.report.found);
+        for (int k = 0; k < 3; ++k) EXPECT_NEAR(r.report.screen_rgb[k], c[k], 3) << r.report.description;
+        EXPECT_FLOAT_EQ(r.matte.at(2, 2), 0.f) << r.report.description;
+        EXPECT_FLOAT_EQ(r.matte.at(48, 32), 1.f) << r.report.description;
+    }
+    EXPECT_NE(key(subject_on({40, 180, 60})).report.description.find("green"), std::string::npos);
+    EXPECT_NE(key(subject_on({30, 60, 200})).report.description.find("blue"), std::string::npos);
+}
+
+TEST(Keyer, FullyGreenFrameIsFullyTransparent) {
+    const auto r = key(solid(64, 48, {50, 170, 70}));
+    for (float a : r.matte.pixels()) ASSERT_EQ(a, 0.f);
+    for (int y = 0; y < 48; ++y)
+        for (int x = 0; x < 64; ++x) ASSERT_EQ(r.rgba.at(x, y, 3), 0);
+}
+
+TEST(Keyer, NoBackdropIsAClearInputError) {
+    ImageU8 img(64, 48, 4, 255);
+    std::mt19937 rng(5);
+    for (int y = 0; y < 48; ++y)
+        for (int x = 0; x < 64; ++x) {
+            const std::uint8_t v = std::uint8_t(rng() % 256);
+            for (int k = 0; k < 3; ++k) img.at(x, y, k) = v;
+        }
+    try {
+        key(img);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("plate:"), std::string::npos);
+    }
+}
+
+TEST(Keyer, GreyFrameWithExplicitKeyIsOpaqueAndUnchanged) {
+    ImageU8 img(33, 17, 4, 255);
+    for (int y = 0; y < 17; ++y)
+        for (int x = 0; x < 33; ++x)
+            for (int k = 0; k < 3; ++k) img.at(x, y, k) = std::uint8_t(7 * x + 3 * y);
+    KeyerSettings s;
+    s.key = "green";
+    const auto r = key(img, s);
+    for (float a : r.matte.pixels()) ASSERT_EQ(a, 1.f);
+    EXPECT_LE(test::mean_abs_diff(r.rgba, img), 0.01);
+}
+
+TEST(Keyer, TinyAndOddSizesDoNotCrash) {
+    KeyerSettings s;
+    s.key = "green";
+    for (auto [w, h] : {std::pair{1, 1}, {1, 9}, {9, 1}, {7, 5}, {333, 17}, {17, 333}}) {
+        const auto r = key(solid(w, h, {40, 190, 50}), s);
+        ASSERT_EQ(r.matte.width(), w);
+        ASSERT_EQ(r.matte.height(), h);
+        for (float a : r.matte.pixels()) ASSERT_EQ(a, 0.f);
+    }
+    const auto one = key(solid(1, 1, {40, 190, 50}));  // auto on a single green pixel
+    EXPECT_TRUE(one.report.found);
+    EXPECT_EQ(one.rgba.at(0, 0, 3), 0);
+    s.shrink_grow = -2;
+    s.softness = 3;
+    EXPECT_NO_THROW(key(subject_on({40, 190, 50}, 5, 3), s));
+}
+
+TEST(Keyer, DespillLeavesNoGreenExcessInTheForeground) {
+    auto spec = scenes::green_scene(320, 180, test::asset("faces/astronaut.png").string());
+    const auto sc = scenes::make_scene(spec);
+    const auto r = key(sc.frame);
+    long checked = 0;
+    for (int y = 0; y < 180; ++y)
+        for (int x = 0; x < 320; ++x) {
+            if (r.rgba.at(x, y, 3) < 250) continue;
+            const int g = r.rgba.at(x, y, 1), m = std::max(r.rgba.at(x, y, 0), r.rgba.at(x, y, 2));
+            ASSERT_LE(g, m + 2) << "at " << x << "," << y;
+            ++checked;
+        }
+    EXPECT_GT(checked, 320 * 180 / 10);
+    // Without despill the spill is there: the check above can fail.
+    KeyerSettings off;
+    off.despill = 0;
+    const auto raw = key(sc.frame, off);
+    long excess = 0;
+    for (int y = 0; y < 180; ++y)
+        for (int x = 0; x < 320; ++x)
+            excess += raw.rgba.at(x, y, 3) >= 250 && raw.rgba.at(x, y, 1) > std::max(raw.rgba.at(x, y, 0), raw.rgba.at(x, y, 2)) + 2;
+    EXPECT_GT(excess, 30);
+}
+
+TEST(Keyer, PlateKeysATexturedNonGreenBackdrop) {
+    const int w = 80, h = 60;
+    ImageU8 plate(w, h, 4, 255);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const bool check = ((x / 8) + (y / 8)) % 2;
+            plate.at(x, y, 0) = check ? 200 : 90, plate.at(x, y, 1) = check ? 120 : 60, plate.at(x, y, 2) = check ? 40 : 110;
+        }
+    ImageU8 frame = plate;
+    for (int y = 20; y < 40; ++y)
+        for (int x = 30; x < 50; ++x) frame.at(x, y, 0) = 20, frame.at(x, y, 1) = 200, frame.at(x, y, 2) = 230;
+    KeyerSettings s;
+    s.key = "plate:empty.png";
+    Keyer keyer(s);
+    EXPECT_THROW(key(frame, s, &keyer), Error);  // no plate set yet
+    keyer.set_plate(plate);
+    const auto r = key(frame, s, &keyer);
+    EXPECT_EQ(r.matte.at(5, 5), 0.f);
+    EXPECT_EQ(r.matte.at(70, 50), 0.f);
+    EXPECT_GT(r.matte.at(40, 30), 0.99f);
+    EXPECT_NEAR(r.rgba.at(40, 30, 2), 230, 3);
+}
+
+TEST(Keyer, GarbageForcesBackgroundAndCoreForcesForeground) {
+    KeyerSettings s;
+    s.garbage = {"24,16,24,16"};  // top-left quarter of the subject
+    s.core = {"0,0,8,8"};         // a screen corner
+    const auto r = key(subject_on({40, 180, 60}), s);
+    for (int y = 16; y < 32; ++y)
+        for (int x = 24; x < 48; ++x) ASSERT_EQ(r.matte.at(x, y), 0.f);
+    EXPECT_EQ(r.matte.at(60, 40), 1.f);
+    EXPECT_EQ(r.matte.at(3, 3), 1.f);
+
+    Keyer k{KeyerSettings{}};
+    ImageU8 mask(96, 64, 1, 0);
+    for (int y = 0; y < 64; ++y)
+        for (int x = 48; x < 96; ++x) mask.at(x, y) = 255;
+    k.set_garbage_mask(mask);
+    const auto m = key(subject_on({40, 180, 60}), {}, &k);
+    EXPECT_EQ(m.matte.at(60, 32), 0.f);
+    EXPECT_EQ(m.matte.at(30, 32), 1.f);
+}
+
+TEST(Keyer, TemporalSmoothsSmallChangesButFollowsMotion) {
+    KeyerSettings s;
+    s.refine = false;
+    s.clip_black = 0.0;
+    s.clip_white = 1.0;
+    KeyerSettings plain = s;
+    plain.temporal = 0;
+    s.temporal = 0.5;
+    Keyer smooth(s), raw(plain);
+    const std::array<std::uint8_t, 3> screen{40, 180, 60};
+    ImageU8 a = subject_on(screen);
+    key(a, s, &smooth);
+    key(a, plain, &raw);
+    // Frame 2: a screen pixel gets slightly less green (flicker), and the subject moves away
+    // from another pixel (motion).
+    ImageU8 b = a;
+    b.at(5, 5, 1) = 177;
+    b.at(30, 20, 0) = 40, b.at(30, 20, 1) = 180, b.at(30, 20, 2) = 60;
+    const auto r = key(b, s, &smooth);
+    const auto u = key(b, plain, &raw);
+    ASSERT_GT(u.matte.at(5, 5), 0.01f);
+    EXPECT_LT(r.matte.at(5, 5), 0.8f * u.matte.at(5, 5));  // flicker damped
+    EXPECT_EQ(r.matte.at(30, 20), 0.f);                     // motion passes through
+    smooth.reset();
+    EXPECT_FLOAT_EQ(key(b, s, &smooth).matte.at(5, 5), u.matte.at(5, 5));
+}
+
+TEST(KeyerParams, RejectOutOfRangeAndMalformedValues) {
+    const auto& t = matte::keyer_params();
+    KeyerSettings s;
+    EXPECT_THROW(t.set(s, "clip-black", "1.5"), Error);
+    EXPECT_THROW(t.set(s, "despill", "-0.1"), Error);
+    EXPECT_THROW(t.set(s, "refine-radius", "0"), Error);
+    EXPECT_THROW(t.set(s, "no-such-flag", "1"), Error);
+    t.set(s, "clip-white", "0.7");
+    EXPECT_DOUBLE_EQ(s.clip_white, 0.7);
+
+    auto usage = [](KeyerSettings bad) {
+        try {
+            Keyer k(bad);
+        } catch (const Error& e) {
+            return e.kind() == ErrorKind::Usage;
+        }
+        return false;
+    };
+    KeyerSettings b;
+    b.clip_black = 0.9, b.clip_white = 0.5;
+    EXPECT_TRUE(usage(b));
+    b = {};
+    b.key = "purplish";
+    EXPECT_TRUE(usage(b));
+    b = {};
+    b.key = "#808080";  // grey is no screen colour
+    EXPECT_TRUE(usage(b));
+    b = {};
+    b.garbage = {"1,2,3"};
+    EXPECT_TRUE(usage(b));
+    b = {};
+    b.softness = 1000;
+    EXPECT_TRUE(usage(b));
+    // update() keeps the old settings when the new ones are bad.
+    Keyer k{KeyerSettings{}};
+    EXPECT_THROW(k.update(b), Error);
+    EXPECT_EQ(k.settings().softness, 0.0);
+}
