@@ -94,12 +94,28 @@ int swap_cmd(int argc, char** argv) {
     return 0;
 }
 
-// Mean frame-to-frame movement of the swapped face's landmarks (measured on the output, after
-// removing the face's own motion by a 3-frame second difference), in inter-ocular distances.
+// Landmark jitter: mean |second difference| of the landmarks per frame (what is left after
+// removing steady motion), in inter-ocular distances, over frames where one face is swapped.
+double accel(const std::vector<Landmarks>& seq) {
+    if (seq.size() < 3) return 0;
+    double s = 0;
+    for (std::size_t k = 2; k < seq.size(); ++k) {
+        double a = 0;
+        for (int i = 0; i < kLandmarks; ++i) a += cv::norm(seq[k - 2][i] - 2 * seq[k - 1][i] + seq[k][i]);
+        s += a / kLandmarks / inter_ocular(seq[k]);
+    }
+    return s / double(seq.size() - 2);
+}
+
+// jitter VIDEO SOURCE [frames] [width]: runs the swap over the clip (frames scaled to `width`
+// if given) with smoothing off and on; prints per-stage ms, worst frame, and jitter of
+// (a) the tracker's landmarks, raw and as used by the swap, (b) landmarks re-detected on the
+// swapped output.
 int jitter_cmd(int argc, char** argv) {
     const std::string video = argv[2];
     auto srcs = sources(argv + 3, argv + 4);
     const int max_frames = argc > 4 ? std::atoi(argv[4]) : 240;
+    const int width = argc > 5 ? std::atoi(argv[5]) : 0;
     for (int smooth = 0; smooth < 2; ++smooth) {
         FaceSettings s;
         s.smooth = smooth;
@@ -108,49 +124,47 @@ int jitter_cmd(int argc, char** argv) {
         cv::VideoCapture cap(video);
         ThreadPool pool(0);
         StageTimes times;
-        cv::Mat bgr;
-        std::vector<Landmarks> track_in, track_out;
-        double accel_in = 0, accel_out = 0;
-        int n = 0, frames = 0, swapped = 0;
-        double worst = 0;
+        cv::Mat bgr, scaled;
+        std::vector<std::vector<Landmarks>> raw(1), used(1), out(1);
+        int frames = 0, swapped = 0;
+        double worst = 0, total = 0;
         while (frames < max_frames && cap.read(bgr)) {
+            if (width > 0) cv::resize(bgr, scaled, cv::Size(width, bgr.rows * width / bgr.cols), 0, 0, cv::INTER_LINEAR);
             Frame f;
-            f.rgba = from_mat(bgr);
+            f.rgba = from_mat(width > 0 ? scaled : bgr);
             f.index = frames;
             f.time = frames / 24.0;
             Stopwatch sw;
             const FrameFaces r = swapper.process(f, nullptr, pool, &times);
-            worst = std::max(worst, sw.ms());
+            const double ms = sw.ms();
+            total += ms;
+            if (frames > 0) worst = std::max(worst, ms);
             swapped += r.swapped;
             ++frames;
-            const auto& tin = measure.analyse(ImageU8(f.rgba).view());
-            (void)tin;
-            if (r.swapped != 1 || swapper.tracks().empty()) {
-                track_out.clear();
+            const Track* o = r.swapped == 1 ? largest(measure.analyse(f.rgba.view())) : nullptr;
+            if (!o || swapper.tracks().size() != 1) {  // a gap: start new sequences
+                if (!raw.back().empty()) raw.emplace_back(), used.emplace_back(), out.emplace_back();
                 continue;
             }
-            // Landmarks as the swapped picture shows them: re-detected on the output frame.
-            const Track* t = largest(measure.analyse(f.rgba.view()));
-            if (!t) {
-                track_out.clear();
-                continue;
-            }
-            track_out.push_back(t->raw);
-            if (track_out.size() >= 3) {
-                const auto& a = track_out[track_out.size() - 3];
-                const auto& b = track_out[track_out.size() - 2];
-                const auto& c = track_out.back();
-                double acc = 0;
-                for (int i = 0; i < kLandmarks; ++i) acc += cv::norm(a[i] - 2 * b[i] + c[i]);
-                accel_out += acc / kLandmarks / inter_ocular(c);
-                ++n;
-            }
+            raw.back().push_back(swapper.tracks()[0].raw);
+            used.back().push_back(swapper.tracks()[0].smooth);
+            out.back().push_back(o->raw);
         }
-        (void)accel_in;
-        std::printf("smooth=%d frames=%d swapped=%d  jitter (mean |2nd difference| of output landmarks) %.4f IOD  "
-                    "detect %.2f  landmarks %.2f  swap %.2f  blend %.2f ms/frame  worst frame %.1f ms\n",
-                    smooth, frames, swapped, n ? accel_out / n : 0.0, times.mean_ms("face.detect"),
-                    times.mean_ms("face.landmarks"), times.mean_ms("face.swap"), times.mean_ms("face.blend"), worst);
+        auto mean_accel = [](const std::vector<std::vector<Landmarks>>& seqs) {
+            double s = 0;
+            long n = 0;
+            for (auto& q : seqs)
+                if (q.size() >= 3) s += accel(q) * double(q.size() - 2), n += long(q.size() - 2);
+            return n ? s / double(n) : 0.0;
+        };
+        std::printf("smooth=%d %dx%d frames=%d swapped=%d | ms/frame: total %.2f (detect %.2f landmarks %.2f swap %.2f "
+                    "blend %.2f) worst %.1f | jitter IOD: tracker raw %.4f, swap uses %.4f, output re-detected %.4f\n",
+                    smooth, width > 0 ? width : int(cap.get(cv::CAP_PROP_FRAME_WIDTH)),
+                    width > 0 ? int(cap.get(cv::CAP_PROP_FRAME_HEIGHT)) * width / int(cap.get(cv::CAP_PROP_FRAME_WIDTH))
+                              : int(cap.get(cv::CAP_PROP_FRAME_HEIGHT)),
+                    frames, swapped, total / frames, times.mean_ms("face.detect"), times.mean_ms("face.landmarks"),
+                    times.mean_ms("face.swap"), times.mean_ms("face.blend"), worst, mean_accel(raw), mean_accel(used),
+                    mean_accel(out));
     }
     return 0;
 }

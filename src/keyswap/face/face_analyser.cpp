@@ -8,6 +8,7 @@ namespace {
 // A landmark centre moving more than this many inter-ocular distances in one frame is a cut or
 // a different face taking the track's place: smoothing across it would smear two faces.
 constexpr float kJump = 0.6f;
+constexpr long kDetectNow = 1L << 30;  // "frames since detection" that forces one
 }  // namespace
 
 FaceAnalyser::FaceAnalyser(const AnalyserSettings& s)
@@ -20,7 +21,7 @@ FaceAnalyser::~FaceAnalyser() = default;
 
 void FaceAnalyser::reset() {
     tracker_.clear();
-    frames_since_detect_ = 0;
+    frames_since_detect_ = kDetectNow;
     lost_ = false;
     have_time_ = false;
 }
@@ -48,7 +49,9 @@ const std::vector<Track>& FaceAnalyser::track(ImageView<const std::uint8_t> rgba
     have_time_ = true;
 
     tracker_.predict();
-    const bool detect_now = tracker_.tracks().empty() || lost_ || frames_since_detect_ + 1 >= s_.detect_every;
+    // With no face in view detection also runs only every N frames: a face entering is picked up
+    // within N frames, and faceless stretches cost no more than tracked ones.
+    const bool detect_now = lost_ || frames_since_detect_ + 1 >= s_.detect_every;
     double detect_ms = 0;
     if (detect_now) {
         Stopwatch sw;

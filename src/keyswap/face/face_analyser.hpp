@@ -69,7 +69,7 @@ private:
     FaceTracker tracker_;
     Landmarks mean_shape_{};
     cv::Mat scratch_, patch_;
-    long frames_since_detect_ = 0;
+    long frames_since_detect_ = 1L << 30;  // first frame detects
     bool lost_ = false;
     double last_time_ = 0.0;
     bool have_time_ = false;

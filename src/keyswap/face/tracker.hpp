@@ -57,7 +57,10 @@ public:
     // Drops the younger of two tracks whose landmarks cover the same face (a detection that
     // missed its track's predicted box, e.g. after fast motion, starts a duplicate).
     void merge_duplicates();
-    void clear() { tracks_.clear(); }
+    void clear() {  // a new clip: ids start again at 1
+        tracks_.clear();
+        next_id_ = 1;
+    }
 
 private:
     OneEuroSettings smoothing_;
