@@ -23,7 +23,7 @@ namespace keyswap::face {
 struct AnalyserSettings {
     std::string detector = "hog";  // "hog" | "cnn"
     int detect_every = 5;          // frames between detections while faces are tracked
-    int detect_width = 640;        // width of the detection image
+    int detect_width = 800;        // width of the detection image (HOG finds faces down to ~80 px there)
     bool smooth = true;
     OneEuroSettings smoothing;
 };

@@ -31,7 +31,7 @@ struct FaceSettings {
     bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
     std::string detector = "hog";      // hog | cnn
     int detect_every = 5;              // frames between detections while tracking
-    int detect_width = 640;            // width of the detection image
+    int detect_width = 800;            // width of the detection image (HOG finds faces down to ~80 px there)
     bool smooth = true;                // One Euro smoothing of landmarks
     double smooth_cutoff = 1.0;        // Hz at rest
     double smooth_beta = 1.0;          // cutoff gain per (eye distance / s)
