@@ -1,0 +1,73 @@
+// The main job as a user runs it: key, swap and composite on the real green-screen clip in
+// one command, transparent outputs, and the clear errors around them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "io_test_helpers.hpp"
+#include "keyswap/io/media_writer.hpp"
+
+namespace keyswap::test {
+namespace {
+
+class FusedCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!has_asset(kClip) || !has_asset("faces/biden.jpg")) GTEST_SKIP() << "missing assets";
+        clip = asset(kClip);
+        face = asset("faces/biden.jpg");
+    }
+    fs::path clip, face;
+};
+
+TEST_F(FusedCli, KeySwapAndCompositeInOneRunKeepsAudioAndFrames) {
+    const auto out = scratch("fused-cli") / "out.mp4";
+    const auto r = run_cli("process -q -i " + q(clip) + " -o " + q(out) +
+                           " --frames 100-129 --key auto --source " + q(face) + " --background '#203060'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto info = nlohmann::json::parse(run_cli("probe --json --count " + q(out)).out);
+    EXPECT_EQ(info["frames"], 30);
+    EXPECT_EQ(info["audio"], true);
+    // Backdrop pixels show the new background, not green.
+    const auto frames = read_all(out);
+    ASSERT_FALSE(frames.empty());
+    const auto& f = frames.front().rgba;
+    EXPECT_NEAR(f.at(20, 20, 0), 0x20, 12);
+    EXPECT_NEAR(f.at(20, 20, 1), 0x30, 12);
+    EXPECT_NEAR(f.at(20, 20, 2), 0x60, 12);
+}
+
+TEST_F(FusedCli, TransparentOutputCarriesTheMatte) {
+    const auto out = scratch("fused-cli-alpha") / "out.mkv";
+    const auto r = run_cli("process -q -i " + q(clip) + " -o " + q(out) + " --frames 100-104 --key auto");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto frames = read_all(out);
+    ASSERT_EQ(frames.size(), 5u);
+    const auto& f = frames.front().rgba;
+    // A corner is green backdrop (transparent); the subject's body centre is opaque.
+    EXPECT_EQ(f.at(10, 10, 3), 0);
+    EXPECT_EQ(f.at(550, 400, 3), 255);
+}
+
+TEST_F(FusedCli, TransparentResultIntoAFormatWithoutAlphaIsAUsageError) {
+    const auto out = scratch("fused-cli-noalpha") / "out.mp4";
+    const auto r = run_cli("process -q -i " + q(clip) + " -o " + q(out) + " --frames 0-4 --key auto");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("no alpha channel"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--background"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(FusedCli, SourceWithoutAFaceIsAClearError) {
+    const auto dir = scratch("fused-cli-noface");
+    const auto flat = dir / "flat.png";
+    io::write_image(flat, synthetic_frame(64, 64, 0));
+    const auto out = dir / "out.webm";
+    const auto r = run_cli("process -q -i " + q(clip) + " -o " + q(out) + " --frames 0-4 --source " + q(flat));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("flat.png"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace keyswap::test
