@@ -27,6 +27,13 @@ void ScreenField::set_uniform(int width, int height, const ScreenColour& key) {
     for (std::size_t i = 0; i < grid_.size(); i += 3)
         for (int c = 0; c < 3; ++c) grid_[i + c] = key.rgb[c];
     measured_fraction_ = 0.f;
+    update_difference(key);
+}
+
+void ScreenField::update_difference(const ScreenColour& key) {
+    dgrid_.resize(std::size_t(gw_) * gh_);
+    for (std::size_t i = 0; i < dgrid_.size(); ++i)
+        dgrid_[i] = key.difference(grid_[3 * i], grid_[3 * i + 1], grid_[3 * i + 2]);
 }
 
 void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour& key, ThreadPool& pool) {
@@ -101,6 +108,7 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
     }
     fill_holes();
     smooth();
+    update_difference(key);
 }
 
 void ScreenField::fill_holes() {
@@ -159,18 +167,22 @@ void ScreenField::smooth() {
 }
 
 void ScreenField::expand_row(int y, float* r, float* g, float* b) const {
+    float* outs[3] = {r, g, b};
+    for (int c = 0; c < 3; ++c) expand(grid_.data() + c, 3, y, outs[c]);
+}
+
+void ScreenField::expand_difference_row(int y, float* ds) const { expand(dgrid_.data(), 1, y, ds); }
+
+void ScreenField::expand(const float* grid, int step, int y, float* out) const {
     // Vertical interpolation between the two nearest grid rows (cell centres) at grid
     // resolution, then linear ramps along the row.
     const float v = (float(y) + 0.5f) * inv_cell_ - 0.5f;
     const int j0 = std::clamp(int(std::floor(v)), 0, gh_ - 1), j1 = std::min(gh_ - 1, j0 + 1);
     const float ty = std::clamp(v - float(j0), 0.f, 1.f);
-    float* outs[3] = {r, g, b};
-    for (int c = 0; c < 3; ++c) {
-        float coarse[kMaxCells];
-        for (int i = 0; i < gw_; ++i)
-            coarse[i] = grid_[(std::size_t(j0) * gw_ + i) * 3 + c] * (1.f - ty) + grid_[(std::size_t(j1) * gw_ + i) * 3 + c] * ty;
-        expand_linear(coarse, gw_, cell_, width_, outs[c]);
-    }
+    float coarse[kMaxCells];
+    for (int i = 0; i < gw_; ++i)
+        coarse[i] = grid[(std::size_t(j0) * gw_ + i) * step] * (1.f - ty) + grid[(std::size_t(j1) * gw_ + i) * step] * ty;
+    expand_linear(coarse, gw_, cell_, width_, out);
 }
 
 }  // namespace keyswap::matte
