@@ -146,23 +146,20 @@ void ScreenField::fill_holes() {
 
 void ScreenField::smooth() {
     // Two passes of a separable [1 2 1]/4 kernel: lighting is smooth, sample noise is not.
+    // blur(src, dst, di, dj) filters along the axis where neighbours differ by (di, dj).
+    auto blur = [&](const std::vector<float>& src, std::vector<float>& dst, int di, int dj) {
+        for (int j = 0; j < gh_; ++j)
+            for (int i = 0; i < gw_; ++i) {
+                const std::size_t lo = std::size_t(std::max(0, j - dj)) * gw_ + std::max(0, i - di);
+                const std::size_t hi = std::size_t(std::min(gh_ - 1, j + dj)) * gw_ + std::min(gw_ - 1, i + di);
+                const std::size_t mid = std::size_t(j) * gw_ + i;
+                for (int c = 0; c < 3; ++c)
+                    dst[mid * 3 + c] = 0.25f * src[lo * 3 + c] + 0.5f * src[mid * 3 + c] + 0.25f * src[hi * 3 + c];
+            }
+    };
     for (int pass = 0; pass < 2; ++pass) {
-        for (int j = 0; j < gh_; ++j)
-            for (int i = 0; i < gw_; ++i) {
-                const int l = std::max(0, i - 1), r = std::min(gw_ - 1, i + 1);
-                for (int c = 0; c < 3; ++c)
-                    tmp_[(std::size_t(j) * gw_ + i) * 3 + c] =
-                        0.25f * grid_[(std::size_t(j) * gw_ + l) * 3 + c] + 0.5f * grid_[(std::size_t(j) * gw_ + i) * 3 + c] +
-                        0.25f * grid_[(std::size_t(j) * gw_ + r) * 3 + c];
-            }
-        for (int j = 0; j < gh_; ++j)
-            for (int i = 0; i < gw_; ++i) {
-                const int u = std::max(0, j - 1), d = std::min(gh_ - 1, j + 1);
-                for (int c = 0; c < 3; ++c)
-                    grid_[(std::size_t(j) * gw_ + i) * 3 + c] =
-                        0.25f * tmp_[(std::size_t(u) * gw_ + i) * 3 + c] + 0.5f * tmp_[(std::size_t(j) * gw_ + i) * 3 + c] +
-                        0.25f * tmp_[(std::size_t(d) * gw_ + i) * 3 + c];
-            }
+        blur(grid_, tmp_, 1, 0);
+        blur(tmp_, grid_, 0, 1);
     }
 }
 
