@@ -32,6 +32,7 @@ struct Options {
     int width = 1920, height = 1080, frames = 60, threads = 2;
     bool quick = false, speed = true, quality = true;
     std::string pictures, markdown, texture = KEYSWAP_ASSETS "/faces/astronaut.png";
+    std::string key_image, key_out;  // --key-image IN OUTPREFIX: key one real picture with defaults
     fs::path work = fs::temp_directory_path() / "keyswap-keyer-bench";
 };
 
@@ -144,8 +145,8 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
         if (e.mse < row.theirs.mse) row.theirs.mse = e.mse, row.best_mse = p;
         if (e.edge_rms < row.theirs.edge_rms) row.theirs.edge_rms = e.edge_rms, row.best_rms = p, best_pic = keyed;
     };
-    const std::vector<double> sims = o.quick ? std::vector<double>{0.1, 0.2} : std::vector<double>{0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3};
-    const std::vector<double> blends = o.quick ? std::vector<double>{0.0, 0.1} : std::vector<double>{0.0, 0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.3};
+    const std::vector<double> sims = o.quick ? std::vector<double>{0.1, 0.2} : std::vector<double>{0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3};
+    const std::vector<double> blends = o.quick ? std::vector<double>{0.0, 0.1} : std::vector<double>{0.0, 0.01, 0.02, 0.04, 0.06, 0.08, 0.12, 0.16, 0.2, 0.3};
     for (double s : sims)
         for (double b : blends) trial({s, b});
     // Despill on the best composite's key, then on the best alpha's key.
@@ -252,6 +253,31 @@ std::vector<SpeedRow> speed(const Options& o) {
     return rows;
 }
 
+// Keys a real picture with default settings; writes OUT-matte.png, OUT-grey.png (over mid grey)
+// and OUT-magenta.png, and prints the detected screen.
+int key_image(const Options& o) {
+    cv::Mat bgr = cv::imread(o.key_image, cv::IMREAD_COLOR);
+    if (bgr.empty()) {
+        std::fprintf(stderr, "cannot read %s\n", o.key_image.c_str());
+        return 1;
+    }
+    Frame f;
+    f.rgba = ImageU8(bgr.cols, bgr.rows, 4);
+    cv::Mat rgba(bgr.rows, bgr.cols, CV_8UC4, f.rgba.data());
+    cv::cvtColor(bgr, rgba, cv::COLOR_BGR2RGBA);
+    matte::Keyer keyer{matte::KeyerSettings{}};
+    ThreadPool pool(o.threads);
+    ImageF32 m;
+    keyer.process(f, m, pool);
+    std::printf("%s\n", keyer.report().description.c_str());
+    cv::Mat mm;
+    cv::Mat(m.height(), m.width(), CV_32FC1, m.data()).convertTo(mm, CV_8UC1, 255.0);
+    save_png(o.key_out + "-matte.png", mm);
+    save_png(o.key_out + "-grey.png", composite_png(f.rgba, {128.f, 128.f, 128.f}));
+    save_png(o.key_out + "-magenta.png", composite_png(f.rgba, {255.f, 0.f, 255.f}));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -266,6 +292,7 @@ int main(int argc, char** argv) {
         else if (a == "--pictures") o.pictures = next();
         else if (a == "--markdown") o.markdown = next();
         else if (a == "--quick") o.quick = true;
+        else if (a == "--key-image") o.key_image = next(), o.key_out = next();
         else if (a == "--no-speed") o.speed = false;
         else if (a == "--no-quality") o.quality = false;
         else {
@@ -273,6 +300,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (!o.key_image.empty()) return key_image(o);
     std::ostringstream md;
     if (o.quality) {
         md << "### Quality (" << o.width << "x" << o.height << ", after an H.264 yuv420p CRF 16 round trip)\n\n"

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "keyswap/matte/row_kernels.hpp"
+
 namespace keyswap::matte {
 
 void BoxMean::configure(int width, int height, int radius, int planes) {
@@ -16,6 +18,41 @@ void BoxMean::configure(int width, int height, int radius, int planes) {
     for (int y = 0; y < height; ++y) inv_y_[y] = 1.f / float(std::min(height - 1, y + radius) - std::max(0, y - radius) + 1);
 }
 
+namespace {
+
+// dst[x] = sum of src over [x-r, x+r] clipped to the row.
+KEYSWAP_ROW_KERNEL
+void window_sum_row(const float* __restrict src, float* __restrict dst, int w, int r) {
+    const int lo = std::min(r, w), hi = std::max(lo, w - r);
+    for (int x = 0; x < lo; ++x) {
+        float s = 0.f;
+        for (int i = std::max(0, x - r); i <= std::min(w - 1, x + r); ++i) s += src[i];
+        dst[x] = s;
+    }
+    for (int x = lo; x < hi; ++x) dst[x] = 0.f;
+    for (int d = -r; d <= r; ++d)
+        for (int x = lo; x < hi; ++x) dst[x] += src[x + d];
+    for (int x = hi; x < w; ++x) {
+        float s = 0.f;
+        for (int i = std::max(0, x - r); i <= std::min(w - 1, x + r); ++i) s += src[i];
+        dst[x] = s;
+    }
+}
+
+// dst = (sum of rows[a..b]) * iy * ix[x].
+KEYSWAP_ROW_KERNEL
+void column_mean_row(const float* base, std::size_t stride, int a, int b, float iy, const float* __restrict ix, int w,
+                     float* __restrict dst) {
+    std::fill(dst, dst + w, 0.f);
+    for (int yy = a; yy <= b; ++yy) {
+        const float* __restrict src = base + std::size_t(yy) * stride;
+        for (int x = 0; x < w; ++x) dst[x] += src[x];
+    }
+    for (int x = 0; x < w; ++x) dst[x] *= iy * ix[x];
+}
+
+}  // namespace
+
 void BoxMean::run(const float* const* in, float* const* out, int planes, ThreadPool& pool) {
     const int w = w_, h = h_, r = r_;
     const std::size_t area = std::size_t(w) * h;
@@ -23,40 +60,14 @@ void BoxMean::run(const float* const* in, float* const* out, int planes, ThreadP
     // over shifted rows vectorises where a running sum is one long dependency chain.
     pool.parallel_rows(h, [&](int y0, int y1) {
         for (int k = 0; k < planes; ++k)
-            for (int y = y0; y < y1; ++y) {
-                const float* __restrict src = in[k] + std::size_t(y) * w;
-                float* __restrict dst = tmp_.data() + k * area + std::size_t(y) * w;
-                const int lo = std::min(r, w), hi = std::max(lo, w - r);
-                for (int x = 0; x < lo; ++x) {
-                    float s = 0.f;
-                    for (int i = std::max(0, x - r); i <= std::min(w - 1, x + r); ++i) s += src[i];
-                    dst[x] = s;
-                }
-                for (int x = lo; x < hi; ++x) dst[x] = 0.f;
-                for (int d = -r; d <= r; ++d)
-                    for (int x = lo; x < hi; ++x) dst[x] += src[x + d];
-                for (int x = hi; x < w; ++x) {
-                    float s = 0.f;
-                    for (int i = std::max(0, x - r); i <= std::min(w - 1, x + r); ++i) s += src[i];
-                    dst[x] = s;
-                }
-            }
+            for (int y = y0; y < y1; ++y)
+                window_sum_row(in[k] + std::size_t(y) * w, tmp_.data() + k * area + std::size_t(y) * w, w, r);
     }, 8);
     pool.parallel_rows(h, [&](int y0, int y1) {
         for (int k = 0; k < planes; ++k)
-            for (int y = y0; y < y1; ++y) {
-                float* __restrict dst = out[k] + std::size_t(y) * w;
-                const float* base = tmp_.data() + k * area;
-                const int a = std::max(0, y - r), b = std::min(h - 1, y + r);
-                std::fill(dst, dst + w, 0.f);
-                for (int yy = a; yy <= b; ++yy) {
-                    const float* __restrict src = base + std::size_t(yy) * w;
-                    for (int x = 0; x < w; ++x) dst[x] += src[x];
-                }
-                const float iy = inv_y_[y];
-                const float* __restrict ix = inv_x_.data();
-                for (int x = 0; x < w; ++x) dst[x] *= iy * ix[x];
-            }
+            for (int y = y0; y < y1; ++y)
+                column_mean_row(tmp_.data() + k * area, std::size_t(w), std::max(0, y - r), std::min(h - 1, y + r), inv_y_[y],
+                                inv_x_.data(), w, out[k] + std::size_t(y) * w);
     }, 8);
 }
 

@@ -9,6 +9,7 @@
 // inside the subject do not leave a veil or holes.
 // Thread safety: pure row kernels.
 #include <array>
+#include <cstdint>
 
 namespace keyswap::matte {
 
@@ -21,9 +22,9 @@ struct MatteLevels {
     }
 };
 
-// alpha[x] from image rows r,g,b and local screen rows sr,sg,sb (all 0..255).
-void chroma_alpha_row(const float* r, const float* g, const float* b, const float* sr, const float* sg,
-                      const float* sb, const std::array<float, 3>& w, MatteLevels levels, int n, float* alpha);
+// alpha[x] from an RGBA8 row and the local screen's colour difference ds[x] = D(S(x)).
+void chroma_alpha_row(const std::uint8_t* rgba, const float* ds, const std::array<float, 3>& w, MatteLevels levels,
+                      int n, float* alpha);
 
 // Clean-plate difference keying: raw alpha is the RGB distance from the plate divided by
 // `tolerance` (0..255 units), then the same levels.

@@ -6,14 +6,9 @@
 // Despill then limits the screen's primary channel by a balanced mix of the other two (light
 // bounced from the screen onto the subject), optionally giving back the removed luminance.
 // Thread safety: pure row kernels over caller-owned rows.
-#include <array>
+#include <cstdint>
 
 namespace keyswap::matte {
-
-// In place: r,g,b (0..255) become F; alpha in [0,1]; pixels with alpha 0 get the screen removed
-// as far as the clamp allows (their colour is invisible in straight alpha).
-void solve_foreground_row(float* r, float* g, float* b, const float* sr, const float* sg, const float* sb,
-                          const float* alpha, int n);
 
 struct DespillParams {
     float strength = 1.f;       // 0 = off, 1 = full limit
@@ -21,8 +16,11 @@ struct DespillParams {
     float luma_restore = 0.f;   // 0..1 of the removed luminance added back to all channels
 };
 
-// In place on channel rows given in role order: p = the screen's primary, a/b = the others in
-// RGB order. `luma` holds the Rec.709 weights of (p, a, b).
-void despill_row(float* p, float* a, float* b, const DespillParams& d, const std::array<float, 3>& luma, int n);
+// One fused pass per row: F = clamp((I - (1-a)*S) / a) from the RGBA8 row and the screen rows
+// sr,sg,sb; then despill of the screen's `primary` channel (0..2; strength 0 = off); then the
+// row is written back as RGBA8 with A = round(255 * alpha).
+// Pixels with alpha 0 keep whatever the clamp leaves (invisible in straight alpha).
+void foreground_row(std::uint8_t* rgba, const float* alpha, const float* sr, const float* sg, const float* sb,
+                    int primary, const DespillParams& d, int n);
 
 }  // namespace keyswap::matte

@@ -38,21 +38,22 @@ void RegionMatte::prepare(int width, int height) {
     cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
 }
 
-void RegionMatte::apply_garbage_row(int y, float* alpha, int width) const {
+void RegionMatte::fill_rects_row(int y, float* alpha, int width, float value) const {
     for (const Rect& r : rects_) {
         if (y < r.y || y >= r.y + r.h) continue;
-        std::fill(alpha + std::min(width, r.x), alpha + std::min(width, r.x + r.w), 0.f);
+        std::fill(alpha + std::min(width, r.x), alpha + std::min(width, r.x + r.w), value);
     }
+}
+
+void RegionMatte::apply_garbage_row(int y, float* alpha, int width) const {
+    fill_rects_row(y, alpha, width, 0.f);
     if (scaled_.empty()) return;
     const std::uint8_t* m = scaled_.row(y);
     for (int x = 0; x < width; ++x) alpha[x] *= 1.f - float(m[x]) * (1.f / 255.f);
 }
 
 void RegionMatte::apply_core_row(int y, float* alpha, int width) const {
-    for (const Rect& r : rects_) {
-        if (y < r.y || y >= r.y + r.h) continue;
-        std::fill(alpha + std::min(width, r.x), alpha + std::min(width, r.x + r.w), 1.f);
-    }
+    fill_rects_row(y, alpha, width, 1.f);
     if (scaled_.empty()) return;
     const std::uint8_t* m = scaled_.row(y);
     for (int x = 0; x < width; ++x) alpha[x] = std::max(alpha[x], float(m[x]) * (1.f / 255.f));

@@ -35,6 +35,8 @@ public:
     void apply_core_row(int y, float* alpha, int width) const;
 
 private:
+    void fill_rects_row(int y, float* alpha, int width, float value) const;
+
     std::vector<Rect> rects_;
     ImageU8 source_;  // as given, single channel
     ImageU8 scaled_;  // frame-sized

@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include <opencv2/imgproc.hpp>
+
 #include "keyswap/matte/row_kernels.hpp"
 
 namespace keyswap::matte {
 
 void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
-    // Subsample so the low-resolution radius is ~2: enough to fit the linear model, and the
+    // Subsample by the radius, so the low-resolution window is 3x3: the coefficients are box
+    // filtered again and interpolated, so the effective support is still ~2 radii, and the
     // statistics cost 1/s^2 of full resolution.
-    const int s = std::clamp(radius / 2, 1, 8);
+    const int s = std::clamp(radius, 1, 8);
     eps_ = eps;
     if (width == w_ && height == h_ && s == s_ && !stats_.empty()) {
         r_lo_ = std::max(1, int(std::lround(double(radius) / s)));
@@ -28,28 +31,91 @@ void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
     means_.assign(area * kStats, 0.f);
     coef_.assign(area * 4, 0.f);
     coef_mean_.assign(area * 4, 0.f);
+    wide_.assign(std::size_t(width) * lh_ * 4, 0.f);
     inv_count_x_.resize(lw_);
     for (int i = 0; i < lw_; ++i) inv_count_x_[i] = 1.f / float(std::min(width, (i + 1) * s) - i * s);
     box_.configure(lw_, lh_, r_lo_, kStats);
 }
 
-void FastGuidedFilter::accumulate_row(int y, const float* r, const float* g, const float* b, const float* p) {
-    const int j = y / s_;
-    const std::size_t off = std::size_t(j) * lw_;
-    const float* src[4] = {r, g, b, p};
-    const int full = w_ / s_;
-    for (int k = 0; k < 4; ++k) {
-        float* __restrict dst = plane(stats_, k) + off;
-        const float* __restrict in = src[k];
-        if (y % s_ == 0) std::fill(dst, dst + lw_, 0.f);
-        for (int i = 0; i < full; ++i) {
-            float sum = 0.f;
-            for (int q = 0; q < s_; ++q) sum += in[i * s_ + q];
-            dst[i] += sum;
-        }
-        for (int x = full * s_; x < w_; ++x) dst[full] += in[x];
+namespace {
+// acc[k*w + x] += channel k of the row: r, g, b from RGBA8 and p.
+KEYSWAP_ROW_KERNEL
+void sum_row(const std::uint8_t* __restrict rgba, const float* __restrict p, int w, float* __restrict acc) {
+    float* __restrict ar = acc;
+    float* __restrict ag = acc + w;
+    float* __restrict ab = acc + 2 * std::size_t(w);
+    float* __restrict ap = acc + 3 * std::size_t(w);
+    for (int x = 0; x < w; ++x) {
+        ar[x] += float(rgba[4 * x]);
+        ag[x] += float(rgba[4 * x + 1]);
+        ab[x] += float(rgba[4 * x + 2]);
+        ap[x] += p[x];
     }
 }
+}  // namespace
+
+void FastGuidedFilter::accumulate_row(int y, const std::uint8_t* rgba, const float* p, float* rowsum) {
+    // Rows of a block are summed at full width first (plain vector adds); the horizontal
+    // reduction by s runs once per block, on its last row.
+    const bool first = y % s_ == 0, last = y % s_ == s_ - 1 || y == h_ - 1;
+    if (first) std::fill(rowsum, rowsum + 4 * std::size_t(w_), 0.f);
+    sum_row(rgba, p, w_, rowsum);
+    if (!last) return;
+    for (int k = 0; k < 4; ++k) {
+        const float* __restrict acc = rowsum + std::size_t(k) * w_;
+        float* __restrict dst = plane(stats_, k) + std::size_t(y / s_) * lw_;
+        const int full = w_ / s_;
+        for (int i = 0; i < full; ++i) {
+            float sum = 0.f;
+            for (int q = 0; q < s_; ++q) sum += acc[i * s_ + q];
+            dst[i] = sum;
+        }
+        if (full < lw_) {
+            float sum = 0.f;
+            for (int x = full * s_; x < w_; ++x) sum += acc[x];
+            dst[full] = sum;
+        }
+    }
+}
+
+namespace {
+// Per low-resolution pixel o in [o0, o1): A = (Cov(I) + eps*Id)^-1 Cov(I,p) by the symmetric
+// 3x3 adjugate, b = mean(p) - A.mean(I). mn holds the 13 box means in Plane order.
+KEYSWAP_ROW_KERNEL
+void solve_coefficients(float* const* mn, float eps, std::size_t o0, std::size_t o1, float* const* co) {
+    const float* __restrict mr_ = mn[0];
+    const float* __restrict mg_ = mn[1];
+    const float* __restrict mb_ = mn[2];
+    const float* __restrict mp_ = mn[3];
+    const float* __restrict rr = mn[4];
+    const float* __restrict rg = mn[5];
+    const float* __restrict rb = mn[6];
+    const float* __restrict gg = mn[7];
+    const float* __restrict gb = mn[8];
+    const float* __restrict bb = mn[9];
+    const float* __restrict rp = mn[10];
+    const float* __restrict gp = mn[11];
+    const float* __restrict bp = mn[12];
+    float* __restrict car = co[0];
+    float* __restrict cag = co[1];
+    float* __restrict cab = co[2];
+    float* __restrict cb0 = co[3];
+    for (std::size_t o = o0; o < o1; ++o) {
+        const float mr = mr_[o], mg = mg_[o], mb = mb_[o], mp = mp_[o];
+        const float a = rr[o] - mr * mr + eps, b = rg[o] - mr * mg, c = rb[o] - mr * mb;
+        const float d = gg[o] - mg * mg + eps, e = gb[o] - mg * mb, f = bb[o] - mb * mb + eps;
+        const float cr = rp[o] - mr * mp, cg = gp[o] - mg * mp, cb = bp[o] - mb * mp;
+        const float i00 = d * f - e * e, i01 = c * e - b * f, i02 = b * e - c * d;
+        const float i11 = a * f - c * c, i12 = b * c - a * e, i22 = a * d - b * b;
+        const float inv_det = 1.f / (a * i00 + b * i01 + c * i02);
+        const float ar = (i00 * cr + i01 * cg + i02 * cb) * inv_det;
+        const float ag = (i01 * cr + i11 * cg + i12 * cb) * inv_det;
+        const float ab = (i02 * cr + i12 * cg + i22 * cb) * inv_det;
+        car[o] = ar, cag[o] = ag, cab[o] = ab;
+        cb0[o] = mp - ar * mr - ag * mg - ab * mb;
+    }
+}
+}  // namespace
 
 void FastGuidedFilter::solve(ThreadPool& pool) {
     const int lw = lw_, lh = lh_;
@@ -79,56 +145,55 @@ void FastGuidedFilter::solve(ThreadPool& pool) {
                     coef_.data() + 3 * std::size_t(lw) * lh};
     const float eps = eps_;
     pool.parallel_rows(lh, [&](int j0, int j1) {
-        const std::size_t o0 = std::size_t(j0) * lw, o1 = std::size_t(j1) * lw;
-        for (std::size_t o = o0; o < o1; ++o) {
-            const float mr = mn[R][o], mg = mn[G][o], mb = mn[B][o], mp = mn[P][o];
-            const float a = mn[RR][o] - mr * mr + eps, b = mn[RG][o] - mr * mg, c = mn[RB][o] - mr * mb;
-            const float d = mn[GG][o] - mg * mg + eps, e = mn[GB][o] - mg * mb, f = mn[BB][o] - mb * mb + eps;
-            const float cr = mn[RP][o] - mr * mp, cg = mn[GP][o] - mg * mp, cb = mn[BP][o] - mb * mp;
-            const float i00 = d * f - e * e, i01 = c * e - b * f, i02 = b * e - c * d;
-            const float i11 = a * f - c * c, i12 = b * c - a * e, i22 = a * d - b * b;
-            const float inv_det = 1.f / (a * i00 + b * i01 + c * i02);
-            const float ar = (i00 * cr + i01 * cg + i02 * cb) * inv_det;
-            const float ag = (i01 * cr + i11 * cg + i12 * cb) * inv_det;
-            const float ab = (i02 * cr + i12 * cg + i22 * cb) * inv_det;
-            co[0][o] = ar, co[1][o] = ag, co[2][o] = ab;
-            co[3][o] = mp - ar * mr - ag * mg - ab * mb;
-        }
+        solve_coefficients(mn, eps, std::size_t(j0) * lw, std::size_t(j1) * lw, co);
     }, 8);
     float* cm[4];
     for (int k = 0; k < 4; ++k) cm[k] = coef_mean_.data() + std::size_t(k) * lw * lh;
     box_.run(co, cm, 4, pool);
-    // Fold the guide's 1/255 into A so refine_row works on 0..255 rows directly.
+    // Fold the guide's 1/255 into A so refine_row works on 0..255 rows directly, then stretch the
+    // coefficient planes to full width (OpenCV's SIMD resize; same half-pixel centres as ours).
+    // refine_row only interpolates vertically between two of these rows.
     pool.parallel_rows(lh, [&](int j0, int j1) {
         for (int k = 0; k < 3; ++k)
             for (std::size_t o = std::size_t(j0) * lw; o < std::size_t(j1) * lw; ++o) cm[k][o] *= 1.f / 255.f;
     }, 8);
+    for (int k = 0; k < 4; ++k) {
+        const cv::Mat src(lh, lw, CV_32FC1, cm[k]);
+        cv::Mat dst(lh, w_, CV_32FC1, wide_.data() + std::size_t(k) * w_ * lh);
+        cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
+    }
 }
 
-void FastGuidedFilter::refine_row(int y, const float* r, const float* g, const float* b, float* alpha,
-                                  float* scratch) const {
-    const float v = (float(y) + 0.5f) / float(s_) - 0.5f;
-    const int j0 = std::clamp(int(std::floor(v)), 0, lh_ - 1), j1 = std::min(lh_ - 1, j0 + 1);
-    const float ty = std::clamp(v - float(j0), 0.f, 1.f);
-    float* lo = scratch;
-    float* full = scratch + 4 * lw_;
-    const std::size_t area = std::size_t(lw_) * lh_;
-    for (int k = 0; k < 4; ++k) {
-        const float* __restrict p0 = coef_mean_.data() + k * area + std::size_t(j0) * lw_;
-        const float* __restrict p1 = coef_mean_.data() + k * area + std::size_t(j1) * lw_;
-        float* __restrict l = lo + k * lw_;
-        for (int i = 0; i < lw_; ++i) l[i] = p0[i] + ty * (p1[i] - p0[i]);
-        expand_linear(l, lw_, s_, w_, full + std::size_t(k) * w_);
-    }
-    const float* __restrict ar = full;
-    const float* __restrict ag = full + w_;
-    const float* __restrict ab = full + 2 * std::size_t(w_);
-    const float* __restrict bb = full + 3 * std::size_t(w_);
+namespace {
+// q = A.I + b with A, b interpolated between two coefficient rows; outer 1% snapped.
+KEYSWAP_ROW_KERNEL
+void refine_kernel(const float* __restrict ar0, const float* __restrict ar1, const float* __restrict ag0,
+                   const float* __restrict ag1, const float* __restrict ab0, const float* __restrict ab1,
+                   const float* __restrict b0, const float* __restrict b1, const std::uint8_t* __restrict rgba, float ty,
+                   int n, float* __restrict alpha) {
     // The regularised linear model leaves ~0.5% residue next to edges in flat areas; snapping
     // the outer 1% to 0 and 1 keeps solid regions solid and the backdrop clean (no faint halo).
     constexpr float snap = 0.01f, gain = 1.f / 0.98f;
-    for (int x = 0; x < w_; ++x)
-        alpha[x] = std::clamp((ar[x] * r[x] + ag[x] * g[x] + ab[x] * b[x] + bb[x] - snap) * gain, 0.f, 1.f);
+    for (int x = 0; x < n; ++x) {
+        const float ar = ar0[x] + ty * (ar1[x] - ar0[x]);
+        const float ag = ag0[x] + ty * (ag1[x] - ag0[x]);
+        const float ab = ab0[x] + ty * (ab1[x] - ab0[x]);
+        const float bb = b0[x] + ty * (b1[x] - b0[x]);
+        const float r = rgba[4 * x], g = rgba[4 * x + 1], b = rgba[4 * x + 2];
+        alpha[x] = clampf((ar * r + ag * g + ab * b + bb - snap) * gain, 0.f, 1.f);
+    }
+}
+}  // namespace
+
+void FastGuidedFilter::refine_row(int y, const std::uint8_t* rgba, float* alpha) const {
+    const float v = (float(y) + 0.5f) / float(s_) - 0.5f;
+    const int j0 = std::clamp(int(std::floor(v)), 0, lh_ - 1), j1 = std::min(lh_ - 1, j0 + 1);
+    const float ty = clampf(v - float(j0), 0.f, 1.f);
+    const std::size_t plane = std::size_t(w_) * lh_;
+    const float* p0 = wide_.data() + std::size_t(j0) * w_;
+    const float* p1 = wide_.data() + std::size_t(j1) * w_;
+    refine_kernel(p0, p1, p0 + plane, p1 + plane, p0 + 2 * plane, p1 + 2 * plane, p0 + 3 * plane, p1 + 3 * plane, rgba, ty, w_,
+                  alpha);
 }
 
 }  // namespace keyswap::matte

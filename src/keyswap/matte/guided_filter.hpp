@@ -12,6 +12,7 @@
 // planes. Protocol per frame: accumulate_row for every image row -> solve -> refine_row per row.
 // Thread safety: accumulate_row may run concurrently for rows of distinct blocks of `scale()`
 // rows (one block = one low-resolution row); solve is single-caller; refine_row is concurrent.
+#include <cstdint>
 #include <vector>
 
 #include "keyswap/core/thread_pool.hpp"
@@ -26,14 +27,15 @@ public:
     void configure(int width, int height, int radius, float eps);
     int scale() const { return s_; }
     int low_height() const { return lh_; }
-    // Floats of scratch refine_row needs.
-    int scratch_floats() const { return 4 * (lw_ + w_); }
+    // Floats of per-task scratch accumulate_row needs.
+    int scratch_floats() const { return 4 * w_; }
 
-    // Adds image row y (r,g,b 0..255; p = alpha 0..1) to its low-resolution block.
-    void accumulate_row(int y, const float* r, const float* g, const float* b, const float* p);
+    // Adds image row y (RGBA8 guide; p = alpha 0..1) to its low-resolution block. The rows of a
+    // block must be added in order by one task, passing the same `rowsum` scratch each time.
+    void accumulate_row(int y, const std::uint8_t* rgba, const float* p, float* rowsum);
     void solve(ThreadPool& pool);
-    // alpha[x] = clamp(A(x) . I(x) + b(x), 0, 1) for image row y.
-    void refine_row(int y, const float* r, const float* g, const float* b, float* alpha, float* scratch) const;
+    // alpha[x] = A(x) . I(x) + b(x), with the outer 1% snapped to 0/1, for image row y.
+    void refine_row(int y, const std::uint8_t* rgba, float* alpha) const;
 
 private:
     enum Plane { R, G, B, P, RR, RG, RB, GG, GB, BB, RP, GP, BP, kStats };
@@ -45,6 +47,7 @@ private:
     std::vector<float> means_;   // their box means
     std::vector<float> coef_;    // A_r, A_g, A_b, b
     std::vector<float> coef_mean_;
+    std::vector<float> wide_;    // coef_mean_ stretched to full width: 4 planes of w x lh
     std::vector<float> inv_count_x_;
     BoxMean box_;
 };

@@ -59,8 +59,8 @@ private:
     std::atomic<int> next_{0};
 };
 
-// Row buffer layout inside one task's scratch.
-enum Row { kR, kG, kB, kSR, kSG, kSB, kRows };
+// Float rows per task: image and screen colour rows (plate mode and the finish use them).
+constexpr int kRows = 6;
 
 }  // namespace
 
@@ -77,7 +77,7 @@ struct Keyer::Impl {
     std::optional<ScreenColour> screen;  // per clip; cleared by reset() and key changes
     KeyReport report;
     ImageU8 plate_source, plate;         // plate: as given, and RGBA at frame size
-    ImageF32 prev;                       // previous output matte
+    Image<std::uint16_t> prev;           // previous output matte, 1/65535 steps
     bool has_prev = false;
     TaskScratch scratch;
 
@@ -144,40 +144,33 @@ struct Keyer::Impl {
         else field.expand_row(y, sr, sg, sb);
     }
 
-    void alpha_row(const float* rows, int n, float* alpha) const {
-        const float* r = rows + kR * std::size_t(n);
-        const float* g = rows + kG * std::size_t(n);
-        const float* b = rows + kB * std::size_t(n);
-        const float* sr = rows + kSR * std::size_t(n);
-        const float* sg = rows + kSG * std::size_t(n);
-        const float* sb = rows + kSB * std::size_t(n);
-        if (spec.mode == KeySpec::Mode::Plate) plate_alpha_row(r, g, b, sr, sg, sb, float(s.plate_tolerance * 255.0), levels, n, alpha);
-        else chroma_alpha_row(r, g, b, sr, sg, sb, screen->weights, levels, n, alpha);
+    // Raw matte of image row y (after levels).
+    void alpha_row(int y, const std::uint8_t* rgba, float* rows, int n, float* alpha) const {
+        if (spec.mode == KeySpec::Mode::Plate) {
+            float* c[6];
+            for (int k = 0; k < 6; ++k) c[k] = rows + k * std::size_t(n);
+            deinterleave_rgb(rgba, n, c[0], c[1], c[2]);
+            screen_row(y, c[3], c[4], c[5]);
+            plate_alpha_row(c[0], c[1], c[2], c[3], c[4], c[5], float(s.plate_tolerance * 255.0), levels, n, alpha);
+        } else {
+            field.expand_difference_row(y, rows);
+            chroma_alpha_row(rgba, rows, screen->weights, levels, n, alpha);
+        }
     }
 
-    // Regions, temporal, foreground solve, despill and packing for image row y; rows holds the
-    // frame's RGB for the row in kR..kB.
+    // Regions, temporal, foreground solve, despill and packing for image row y.
     void finish_row(int y, float* rows, float* alpha, std::uint8_t* rgba, int n) {
         garbage.apply_garbage_row(y, alpha, n);
         core.apply_core_row(y, alpha, n);
-        float* pv = prev.row(y);
-        if (has_prev && temporal.strength > 0.f) temporal_row(alpha, pv, temporal, n);
-        else std::copy(alpha, alpha + n, pv);
-        float* ch[3] = {rows + kR * std::size_t(n), rows + kG * std::size_t(n), rows + kB * std::size_t(n)};
-        float* sc[3] = {rows + kSR * std::size_t(n), rows + kSG * std::size_t(n), rows + kSB * std::size_t(n)};
+        // Without a previous matte the smoothing weight is 0 and the row only seeds `prev`.
+        TemporalParams t = temporal;
+        if (!has_prev) t.strength = 0.f;
+        temporal_row(alpha, prev.row(y), t, n);
+        float* sc[3] = {rows, rows + std::size_t(n), rows + 2 * std::size_t(n)};
         screen_row(y, sc[0], sc[1], sc[2]);
-        solve_foreground_row(ch[0], ch[1], ch[2], sc[0], sc[1], sc[2], alpha, n);
-        if (spec.mode != KeySpec::Mode::Plate && despill.strength > 0.f) {
-            const int p = screen->primary, a = p == 0 ? 1 : 0, b = p == 2 ? 1 : 2;
-            static constexpr float k709[3] = {0.2126f, 0.7152f, 0.0722f};
-            despill_row(ch[p], ch[a], ch[b], despill, {k709[p], k709[a], k709[b]}, n);
-        }
-        for (int x = 0; x < n; ++x) {
-            rgba[4 * x] = to_u8(ch[0][x]);
-            rgba[4 * x + 1] = to_u8(ch[1][x]);
-            rgba[4 * x + 2] = to_u8(ch[2][x]);
-            rgba[4 * x + 3] = to_u8(alpha[x] * 255.f);
-        }
+        DespillParams d = despill;
+        if (spec.mode == KeySpec::Mode::Plate) d.strength = 0.f;  // a plate has no screen hue
+        foreground_row(rgba, alpha, sc[0], sc[1], sc[2], screen ? screen->primary : 1, d, n);
     }
 
     void process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times) {
@@ -213,11 +206,8 @@ struct Keyer::Impl {
         pool.parallel_rows((h + block - 1) / block, [&](int b0, int b1) {
             float* rows = scratch.acquire();
             for (int y = b0 * block; y < std::min(h, b1 * block); ++y) {
-                float* r = rows + kR * std::size_t(w);
-                deinterleave_rgb(img.row(y), w, r, rows + kG * std::size_t(w), rows + kB * std::size_t(w));
-                screen_row(y, rows + kSR * std::size_t(w), rows + kSG * std::size_t(w), rows + kSB * std::size_t(w));
-                alpha_row(rows, w, matte.row(y));
-                if (s.refine) guided.accumulate_row(y, r, rows + kG * std::size_t(w), rows + kB * std::size_t(w), matte.row(y));
+                alpha_row(y, img.row(y), rows, w, matte.row(y));
+                if (s.refine) guided.accumulate_row(y, img.row(y), matte.row(y), rows + kRows * std::size_t(w));
             }
         }, 1);
         lap("key.matte");
@@ -232,11 +222,7 @@ struct Keyer::Impl {
         pool.parallel_rows(h, [&](int y0, int y1) {
             float* rows = scratch.acquire();
             for (int y = y0; y < y1; ++y) {
-                float* r = rows + kR * std::size_t(w);
-                float* g = rows + kG * std::size_t(w);
-                float* b = rows + kB * std::size_t(w);
-                deinterleave_rgb(img.row(y), w, r, g, b);
-                if (s.refine) guided.refine_row(y, r, g, b, matte.row(y), rows + kRows * std::size_t(w));
+                if (s.refine) guided.refine_row(y, img.row(y), matte.row(y));
                 if (fused) finish_row(y, rows, matte.row(y), img.row(y), w);
             }
         });
@@ -245,10 +231,7 @@ struct Keyer::Impl {
             scratch.rewind();
             pool.parallel_rows(h, [&](int y0, int y1) {
                 float* rows = scratch.acquire();
-                for (int y = y0; y < y1; ++y) {
-                    deinterleave_rgb(img.row(y), w, rows + kR * std::size_t(w), rows + kG * std::size_t(w), rows + kB * std::size_t(w));
-                    finish_row(y, rows, matte.row(y), img.row(y), w);
-                }
+                for (int y = y0; y < y1; ++y) finish_row(y, rows, matte.row(y), img.row(y), w);
             });
         }
         has_prev = true;

@@ -27,6 +27,13 @@ void ScreenField::set_uniform(int width, int height, const ScreenColour& key) {
     for (std::size_t i = 0; i < grid_.size(); i += 3)
         for (int c = 0; c < 3; ++c) grid_[i + c] = key.rgb[c];
     measured_fraction_ = 0.f;
+    update_difference(key);
+}
+
+void ScreenField::update_difference(const ScreenColour& key) {
+    dgrid_.resize(std::size_t(gw_) * gh_);
+    for (std::size_t i = 0; i < dgrid_.size(); ++i)
+        dgrid_[i] = key.difference(grid_[3 * i], grid_[3 * i + 1], grid_[3 * i + 2]);
 }
 
 void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour& key, ThreadPool& pool) {
@@ -101,6 +108,7 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
     }
     fill_holes();
     smooth();
+    update_difference(key);
 }
 
 void ScreenField::fill_holes() {
@@ -138,39 +146,40 @@ void ScreenField::fill_holes() {
 
 void ScreenField::smooth() {
     // Two passes of a separable [1 2 1]/4 kernel: lighting is smooth, sample noise is not.
+    // blur(src, dst, di, dj) filters along the axis where neighbours differ by (di, dj).
+    auto blur = [&](const std::vector<float>& src, std::vector<float>& dst, int di, int dj) {
+        for (int j = 0; j < gh_; ++j)
+            for (int i = 0; i < gw_; ++i) {
+                const std::size_t lo = std::size_t(std::max(0, j - dj)) * gw_ + std::max(0, i - di);
+                const std::size_t hi = std::size_t(std::min(gh_ - 1, j + dj)) * gw_ + std::min(gw_ - 1, i + di);
+                const std::size_t mid = std::size_t(j) * gw_ + i;
+                for (int c = 0; c < 3; ++c)
+                    dst[mid * 3 + c] = 0.25f * src[lo * 3 + c] + 0.5f * src[mid * 3 + c] + 0.25f * src[hi * 3 + c];
+            }
+    };
     for (int pass = 0; pass < 2; ++pass) {
-        for (int j = 0; j < gh_; ++j)
-            for (int i = 0; i < gw_; ++i) {
-                const int l = std::max(0, i - 1), r = std::min(gw_ - 1, i + 1);
-                for (int c = 0; c < 3; ++c)
-                    tmp_[(std::size_t(j) * gw_ + i) * 3 + c] =
-                        0.25f * grid_[(std::size_t(j) * gw_ + l) * 3 + c] + 0.5f * grid_[(std::size_t(j) * gw_ + i) * 3 + c] +
-                        0.25f * grid_[(std::size_t(j) * gw_ + r) * 3 + c];
-            }
-        for (int j = 0; j < gh_; ++j)
-            for (int i = 0; i < gw_; ++i) {
-                const int u = std::max(0, j - 1), d = std::min(gh_ - 1, j + 1);
-                for (int c = 0; c < 3; ++c)
-                    grid_[(std::size_t(j) * gw_ + i) * 3 + c] =
-                        0.25f * tmp_[(std::size_t(u) * gw_ + i) * 3 + c] + 0.5f * tmp_[(std::size_t(j) * gw_ + i) * 3 + c] +
-                        0.25f * tmp_[(std::size_t(d) * gw_ + i) * 3 + c];
-            }
+        blur(grid_, tmp_, 1, 0);
+        blur(tmp_, grid_, 0, 1);
     }
 }
 
 void ScreenField::expand_row(int y, float* r, float* g, float* b) const {
+    float* outs[3] = {r, g, b};
+    for (int c = 0; c < 3; ++c) expand(grid_.data() + c, 3, y, outs[c]);
+}
+
+void ScreenField::expand_difference_row(int y, float* ds) const { expand(dgrid_.data(), 1, y, ds); }
+
+void ScreenField::expand(const float* grid, int step, int y, float* out) const {
     // Vertical interpolation between the two nearest grid rows (cell centres) at grid
     // resolution, then linear ramps along the row.
     const float v = (float(y) + 0.5f) * inv_cell_ - 0.5f;
     const int j0 = std::clamp(int(std::floor(v)), 0, gh_ - 1), j1 = std::min(gh_ - 1, j0 + 1);
     const float ty = std::clamp(v - float(j0), 0.f, 1.f);
-    float* outs[3] = {r, g, b};
-    for (int c = 0; c < 3; ++c) {
-        float coarse[kMaxCells];
-        for (int i = 0; i < gw_; ++i)
-            coarse[i] = grid_[(std::size_t(j0) * gw_ + i) * 3 + c] * (1.f - ty) + grid_[(std::size_t(j1) * gw_ + i) * 3 + c] * ty;
-        expand_linear(coarse, gw_, cell_, width_, outs[c]);
-    }
+    float coarse[kMaxCells];
+    for (int i = 0; i < gw_; ++i)
+        coarse[i] = grid[(std::size_t(j0) * gw_ + i) * step] * (1.f - ty) + grid[(std::size_t(j1) * gw_ + i) * step] * ty;
+    expand_linear(coarse, gw_, cell_, width_, out);
 }
 
 }  // namespace keyswap::matte

@@ -28,6 +28,9 @@ public:
     // requires: 0 <= y < height of the last estimate.
     void expand_row(int y, float* r, float* g, float* b) const;
 
+    // Writes the interpolated colour difference D(S) of the local screen for image row y.
+    void expand_difference_row(int y, float* ds) const;
+
     // Fraction of cells that held real backdrop samples (the rest were filled).
     float measured_fraction() const { return measured_fraction_; }
 
@@ -37,10 +40,13 @@ private:
     void resize(int width, int height);
     void fill_holes();
     void smooth();
+    void update_difference(const ScreenColour& key);
+    void expand(const float* grid, int step, int y, float* out) const;
 
     int width_ = 0, height_ = 0, cell_ = 8, gw_ = 0, gh_ = 0;
     float inv_cell_ = 1.f / 8.f;
     std::vector<float> grid_;   // gw*gh*3 interleaved, 0..255
+    std::vector<float> dgrid_;  // gw*gh: D(grid) under the key's weights
     std::vector<float> tmp_;    // same shape, for smoothing and filling
     std::vector<int> count_;    // per cell sample count (0 = hole)
     std::vector<int> next_;     // fill_holes' next generation of known cells

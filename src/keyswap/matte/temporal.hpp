@@ -6,6 +6,8 @@
 // flicker, while a large change (real motion) passes straight through, so moving edges do not
 // lag: weight = strength * max(0, 1 - |a - prev| / threshold).
 // Thread safety: row kernel; rows of `prev` are owned by the caller's row range.
+#include <cstdint>
+
 namespace keyswap::matte {
 
 struct TemporalParams {
@@ -13,7 +15,8 @@ struct TemporalParams {
     float inv_threshold = 12.5f; // 1 / the alpha change that counts as motion
 };
 
-// In place: alpha becomes the smoothed matte; prev is updated to it.
-void temporal_row(float* alpha, float* prev, const TemporalParams& t, int n);
+// In place: alpha becomes the smoothed matte; prev (alpha in 1/65535 steps: a quarter of the
+// memory traffic of floats, far finer than the 8-bit output) is updated to it.
+void temporal_row(float* alpha, std::uint16_t* prev, const TemporalParams& t, int n);
 
 }  // namespace keyswap::matte

@@ -1,0 +1,44 @@
+#include "keyswap/matte/row_kernels.hpp"
+
+namespace keyswap::matte {
+
+KEYSWAP_ROW_KERNEL
+void deinterleave_rgb(const std::uint8_t* __restrict rgba, int n, float* __restrict r, float* __restrict g,
+                      float* __restrict b) {
+    for (int x = 0; x < n; ++x) {
+        r[x] = rgba[4 * x];
+        g[x] = rgba[4 * x + 1];
+        b[x] = rgba[4 * x + 2];
+    }
+}
+
+// Works in segments between sample centres so each inner loop is a plain ramp.
+KEYSWAP_ROW_KERNEL
+void expand_linear(const float* lo, int lw, int cell, int width, float* __restrict out) {
+    const float inv_cell = 1.f / float(cell);
+    for (int i = -1; i < lw; ++i) {
+        const int x0 = std::max(0, int(std::ceil((float(i) + 0.5f) * float(cell) - 0.5f)));
+        const int x1 = std::min(width, int(std::ceil((float(i) + 1.5f) * float(cell) - 0.5f)));
+        if (x0 >= x1) continue;
+        const float a = lo[std::clamp(i, 0, lw - 1)];
+        const float slope = lo[std::clamp(i + 1, 0, lw - 1)] - a;
+        const float base = 0.5f * inv_cell - 0.5f - float(i);
+        for (int x = x0; x < x1; ++x) out[x] = a + slope * (float(x) * inv_cell + base);
+    }
+}
+
+// Converts first and clamps in integers so the loop vectorises (see floor_at).
+KEYSWAP_ROW_KERNEL
+void pack_rgba_row(const float* __restrict r, const float* __restrict g, const float* __restrict b,
+                   const float* __restrict a, int n, std::uint8_t* __restrict rgba) {
+    auto u8 = [](float v) {
+        const int i = int(v + 0.5f);  // v is finite and far inside int range by construction
+        return std::uint32_t(i < 0 ? 0 : i > 255 ? 255 : i);
+    };
+    for (int x = 0; x < n; ++x) {
+        const std::uint32_t px = u8(r[x]) | u8(g[x]) << 8 | u8(b[x]) << 16 | u8(a[x] * 255.f) << 24;
+        std::memcpy(rgba + 4 * x, &px, 4);  // RGBA byte order on little-endian hosts
+    }
+}
+
+}  // namespace keyswap::matte
