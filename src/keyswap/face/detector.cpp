@@ -29,6 +29,40 @@ std::vector<Detection> FaceDetector::detect(ImageView<const std::uint8_t> rgba) 
     return found;
 }
 
+std::vector<Detection> FaceDetector::detect_around(ImageView<const std::uint8_t> rgba,
+                                                   const std::vector<cv::Rect2f>& boxes) {
+    assert(rgba.channels == 4);
+    const cv::Mat frame(rgba.height, rgba.width, CV_8UC4, const_cast<std::uint8_t*>(rgba.data),
+                        static_cast<std::size_t>(rgba.stride));
+    const cv::Rect whole(0, 0, rgba.width, rgba.height);
+    std::vector<Detection> found;
+    for (const auto& b : boxes) {
+        const float side = std::max(b.width, b.height);
+        const cv::Rect window = cv::Rect(cv::Rect2f(b.x + b.width / 2 - 1.5f * side, b.y + b.height / 2 - 1.5f * side,
+                                                    3 * side, 3 * side)) & whole;
+        if (window.width < 8 || window.height < 8) continue;
+        const double scale = std::min(1.0, 100.0 / std::max(1.0f, side));
+        cv::resize(frame(window), roi_, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+        cv::cvtColor(roi_, small_, wants_grey() ? cv::COLOR_RGBA2GRAY : cv::COLOR_RGBA2RGB);
+        const float inv = static_cast<float>(1.0 / scale);
+        for (auto d : detect_small(small_)) {
+            d.box = {window.x + d.box.x * inv, window.y + d.box.y * inv, d.box.width * inv, d.box.height * inv};
+            found.push_back(d);
+        }
+    }
+    std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.score > b.score; });
+    // Windows of neighbouring faces overlap: keep the strongest box per face.
+    std::vector<Detection> kept;
+    for (const auto& d : found) {
+        const bool dup = std::any_of(kept.begin(), kept.end(), [&](const Detection& k) {
+            const float inter = (d.box & k.box).area();
+            return inter > 0.5f * std::min(d.box.area(), k.box.area());
+        });
+        if (!dup) kept.push_back(d);
+    }
+    return kept;
+}
+
 namespace {
 
 class HogDetector final : public FaceDetector {

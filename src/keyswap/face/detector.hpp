@@ -33,6 +33,12 @@ public:
     // Requires: rgba has 4 channels. Ensures: boxes in frame pixels, strongest first.
     std::vector<Detection> detect(ImageView<const std::uint8_t> rgba);
 
+    // Re-detects only around known faces: each box is searched in a window of three box widths,
+    // scaled so the face is about 100 px (HOG's sweet spot). Far cheaper than a full frame, so
+    // tracked faces are confirmed often while the full search runs rarely.
+    // Ensures: boxes in frame pixels, strongest first, duplicates of one face merged.
+    std::vector<Detection> detect_around(ImageView<const std::uint8_t> rgba, const std::vector<cv::Rect2f>& boxes);
+
 protected:
     explicit FaceDetector(int detect_width) : detect_width_(detect_width) {}
     // `small` is the scaled frame (CV_8UC1 for wants_grey(), else CV_8UC3 RGB); boxes in its pixels.
@@ -41,7 +47,7 @@ protected:
 
 private:
     int detect_width_;
-    cv::Mat resized_, small_;  // reused between calls
+    cv::Mat resized_, small_, roi_;  // reused between calls
 };
 
 // Implemented in detector_cnn.cpp so the dlib DNN templates compile in one place.

@@ -9,6 +9,10 @@ namespace {
 // a different face taking the track's place: smoothing across it would smear two faces.
 constexpr float kJump = 0.6f;
 constexpr long kDetectNow = 1L << 30;  // "frames since detection" that forces one
+// While faces are tracked, the periodic check searches only around them; the whole frame is
+// searched this many times less often, which is how new faces entering are found.
+constexpr long kFullSearchEvery = 6;
+constexpr int kEstablished = 3;  // frames a track must have lived before its loss triggers a search
 }  // namespace
 
 FaceAnalyser::FaceAnalyser(const AnalyserSettings& s)
@@ -22,6 +26,7 @@ FaceAnalyser::~FaceAnalyser() = default;
 void FaceAnalyser::reset() {
     tracker_.clear();
     frames_since_detect_ = kDetectNow;
+    frames_since_full_ = kDetectNow;
     lost_ = false;
     have_time_ = false;
 }
@@ -34,9 +39,12 @@ bool FaceAnalyser::fit_all(ImageView<const std::uint8_t> rgba) {
         const Landmarks fit = model_->fit(rgba, t.box, scratch_);
         appearance_patch(rgba, fit, mean_shape_, patch_);
         if (!tracker_.accept_fit(t, fit, patch_)) {
+            // Only losing an established face calls for an immediate re-detection: a false
+            // detection that fails its first fits would otherwise be re-found and re-dropped
+            // every frame, running the full detector each time.
+            if (t.frames >= kEstablished) all_kept = false;
             tracker_.drop(t.id);
             --i;
-            all_kept = false;
         }
     }
     tracker_.merge_duplicates();
@@ -52,10 +60,19 @@ const std::vector<Track>& FaceAnalyser::track(ImageView<const std::uint8_t> rgba
     // With no face in view detection also runs only every N frames: a face entering is picked up
     // within N frames, and faceless stretches cost no more than tracked ones.
     const bool detect_now = lost_ || frames_since_detect_ + 1 >= s_.detect_every;
+    const bool full_now = lost_ || tracker_.tracks().empty() || frames_since_full_ + 1 >= s_.detect_every * kFullSearchEvery;
     double detect_ms = 0;
+    ++frames_since_full_;
     if (detect_now) {
         Stopwatch sw;
-        tracker_.associate(detector_->detect(rgba));
+        if (full_now) {
+            tracker_.associate(detector_->detect(rgba));
+            frames_since_full_ = 0;
+        } else {
+            std::vector<cv::Rect2f> boxes;
+            for (const auto& t : tracker_.tracks()) boxes.push_back(t.box);
+            tracker_.associate(detector_->detect_around(rgba, boxes));
+        }
         frames_since_detect_ = 0;
         detect_ms = sw.ms();
     } else {
@@ -69,6 +86,7 @@ const std::vector<Track>& FaceAnalyser::track(ImageView<const std::uint8_t> rgba
         Stopwatch sw2;
         tracker_.associate(detector_->detect(rgba));
         frames_since_detect_ = 0;
+        frames_since_full_ = 0;
         detect_ms += sw2.ms();
         sw.reset();
         lost_ = !fit_all(rgba);

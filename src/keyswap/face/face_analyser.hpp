@@ -70,6 +70,7 @@ private:
     Landmarks mean_shape_{};
     cv::Mat scratch_, patch_;
     long frames_since_detect_ = 1L << 30;  // first frame detects
+    long frames_since_full_ = 1L << 30;    // frames since the whole frame was searched
     bool lost_ = false;
     double last_time_ = 0.0;
     bool have_time_ = false;

@@ -19,7 +19,7 @@ struct DespillParams {
 // One fused pass per row: F = clamp((I - (1-a)*S) / a) from the RGBA8 row and the screen rows
 // sr,sg,sb; then despill of the screen's `primary` channel (0..2; strength 0 = off); then the
 // row is written back as RGBA8 with A = round(255 * alpha).
-// Pixels with alpha 0 keep whatever the clamp leaves (invisible in straight alpha).
+// Pixels with alpha 0 become black (invisible in straight alpha; cheap to encode).
 void foreground_row(std::uint8_t* rgba, const float* alpha, const float* sr, const float* sg, const float* sb,
                     int primary, const DespillParams& d, int n);
 
