@@ -236,3 +236,24 @@ TEST(Background, ShortVideoLoopsOrHolds) {
         EXPECT_EQ(hold.next(32, 8).at(16, 4, 0), hold_expect[i]) << "hold frame " << i;
     }
 }
+
+TEST(FusedPass, BackgroundWithoutKeyUsesTheInputsOwnAlpha) {
+    // A transparent input from an earlier run: left half clear, right half opaque red.
+    Frame in;
+    in.rgba.reshape(32, 8, 4);
+    for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 32; ++x) {
+            in.rgba.at(x, y, 0) = 255;
+            in.rgba.at(x, y, 3) = x < 16 ? 0 : 255;
+        }
+    in.has_alpha = true;
+    pipeline::PassConfig cfg;
+    cfg.options.background = "#0000FF";
+    pipeline::FramePass pass(cfg, ThreadPool::shared());
+    pass.process(in);
+    EXPECT_EQ(in.rgba.at(4, 4, 0), 0);
+    EXPECT_EQ(in.rgba.at(4, 4, 2), 255);
+    EXPECT_EQ(in.rgba.at(24, 4, 0), 255);
+    EXPECT_EQ(in.rgba.at(24, 4, 2), 0);
+    EXPECT_EQ(in.rgba.at(4, 4, 3), 255);
+}
