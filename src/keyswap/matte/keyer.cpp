@@ -111,7 +111,7 @@ struct Keyer::Impl {
             if (!screen)
                 fail(ErrorKind::Input,
                      "no green or blue backdrop found in the frame (no saturated colour covers 5% of it); "
-                     "try --key plate:FILE or an AI matte");
+                     "key against a photo of the empty backdrop with --key plate:FILE, or name the screen colour with --key #RRGGBB");
         } else {
             screen = find_screen(view, s.balance, hue6(spec.rgb[0], spec.rgb[1], spec.rgb[2]), 0.005f);
             if (!screen) {  // the requested colour is absent: key against it as given

@@ -139,7 +139,14 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
     try {
         while (auto item = decoded.pop()) {
             if (!item->last) {
-                work.process(item->frame);
+                try {
+                    work.process(item->frame);
+                } catch (const Error& e) {
+                    // Stage errors know the problem, not the file: name the input and frame.
+                    if (!e.path().empty()) throw;
+                    throw Error(e.kind(), e.detail() + " (frame " + std::to_string(item->frame.index) + ")",
+                                job.input.string());
+                }
                 ++passed;
                 if (progress) progress(passed, total, passed / std::max(1e-9, clock.ms() / 1000.0));
             }
