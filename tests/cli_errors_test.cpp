@@ -120,7 +120,7 @@ TEST_F(ProcessErrors, OutputIsTheInput) {
     ASSERT_EQ(ffmpeg("-f lavfi -i testsrc2=s=64x48:r=10:d=0.3 -c:v ffv1 " + q(in)), 0);
     const std::string before = read_bytes(in);
     const auto r = run_cli("process -q -i " + q(in) + " -o " + q(dir / "." / "same.mkv"));
-    expect_error(r, 2, "same.mkv", "same file as the input");
+    expect_error(r, 2, "same.mkv", "would overwrite the input");
     EXPECT_EQ(read_bytes(in), before) << "the input was modified";
     expect_no_output(dir / "nothing-else.mkv");  // only checks for temporary files
 }

@@ -38,6 +38,12 @@ void draw_faces(Frame& f, const std::vector<face::Track>& tracks) {
 }
 
 void run_faces(const FacesArgs& a) {
+    // The drawing is written after the first frame is read: check its name before any work.
+    if (!a.draw.empty()) {
+        io::check_output_path({a.input, a.reference}, a.draw);
+        if (!io::choose_output_format(a.draw, {}).still)
+            fail(ErrorKind::Usage, "--draw writes an image: use .png, .webp, .tif or .jpg", a.draw);
+    }
     face::FaceAnalyser analyser(a.analyser);
     std::optional<face::Embedding> reference;
     if (!a.reference.empty()) {

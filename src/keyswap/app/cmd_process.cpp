@@ -90,6 +90,8 @@ void add_process(CLI::App& app) {
         config.compose = a->compose;
         config.options = a->pass;
         pipeline::FramePass pass(config, ThreadPool::shared());
+        job.side_inputs = pass.input_files();
+        job.side_outputs = pass.output_files();
         pipeline::FrameWork work;
         work.start = [&](const io::MediaInfo& in, const io::OutputFormat& out) { pass.start(in, out); };
         work.process = [&](Frame& f) { pass.process(f); };

@@ -237,13 +237,83 @@ void write_image(const fs::path& path, const Frame& frame, const EncodeOptions& 
     w.finish();
 }
 
-void check_output_path(const fs::path& input, const fs::path& output) {
+namespace {
+
+bool is_pattern(const fs::path& p) { return p.filename().string().find('%') != std::string::npos; }
+
+fs::path folder_of(const fs::path& p) { return p.parent_path().empty() ? fs::path(".") : p.parent_path(); }
+
+// Whether `name` is what the pattern's file name `pattern` (one %d or %0Nd) expands to for
+// some frame number.
+bool fits_pattern(const std::string& pattern, const std::string& name) {
+    const auto pct = pattern.find('%');
+    const auto d = pattern.find('d', pct);
+    if (d == std::string::npos) return false;
+    const std::string prefix = pattern.substr(0, pct), suffix = pattern.substr(d + 1);
+    if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return false;
+    const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    return digits.find_first_not_of("0123456789 ") == std::string::npos;
+}
+
+// Absolute and normalised, following links that exist.
+fs::path normal(const fs::path& p) {
     std::error_code ec;
-    if (fs::exists(output, ec) && fs::exists(input, ec) && fs::equivalent(input, output, ec))
-        fail(ErrorKind::Usage, "output is the same file as the input; choose another name", output.string());
+    fs::path c = fs::weakly_canonical(p, ec);
+    if (ec) c = fs::absolute(p, ec).lexically_normal();
+    return c;
+}
+
+bool same_folder(const fs::path& a, const fs::path& b) {
+    std::error_code ec;
+    const bool same = fs::equivalent(folder_of(a), folder_of(b), ec);
+    return !ec && same;
+}
+
+// Existing files an input pattern reads.
+std::vector<fs::path> pattern_files(const fs::path& pattern) {
+    std::vector<fs::path> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(folder_of(pattern), ec))
+        if (fits_pattern(pattern.filename().string(), e.path().filename().string())) out.push_back(e.path());
+    return out;
+}
+
+}  // namespace
+
+bool may_overwrite(const fs::path& output, const fs::path& input) {
+    if (output.empty() || input.empty()) return false;
+    std::error_code ec;
+    if (is_pattern(input)) {
+        for (const auto& f : pattern_files(input))
+            if (may_overwrite(output, f)) return true;
+        // Two patterns that match nothing yet (e.g. two outputs): the same text is the same files.
+        return is_pattern(output) && normal(output) == normal(input);
+    }
+    if (is_pattern(output)) {
+        if (!same_folder(output, input)) return false;
+        const std::string pattern = output.filename().string();
+        // A link in the sequence's folder replaced by a frame also loses what it pointed to.
+        return fits_pattern(pattern, input.filename().string()) ||
+               fits_pattern(pattern, normal(input).filename().string());
+    }
+    if (fs::exists(output, ec) && fs::exists(input, ec)) {
+        const bool same = fs::equivalent(input, output, ec);
+        return !ec && same;
+    }
+    return normal(output) == normal(input);
+}
+
+void check_output_path(const std::vector<fs::path>& inputs, const fs::path& output) {
+    std::error_code ec;
+    for (const auto& input : inputs)
+        if (may_overwrite(output, input))
+            fail(ErrorKind::Usage,
+                 "output would overwrite the input " + input.string() + " (the same file); choose another name",
+                 output.string());
     if (fs::is_directory(output, ec)) fail(ErrorKind::Usage, "output is a folder; give a file name", output.string());
-    fs::path dir = output.parent_path();
-    if (dir.empty()) dir = ".";
+    const fs::path dir = folder_of(output);
     if (!fs::is_directory(dir, ec)) fail(ErrorKind::Output, "output folder does not exist", output.string());
     if (::access(dir.c_str(), W_OK) != 0) fail(ErrorKind::Output, "output folder is not writable", output.string());
 }

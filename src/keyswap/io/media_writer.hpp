@@ -8,6 +8,7 @@
 // atomically.
 // Thread safety: one thread at a time. Errors: keyswap::Error(Output/Usage) naming the file.
 #include <filesystem>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -56,8 +57,19 @@ private:
 // Writes a single image (PNG, WebP, TIFF, JPEG) atomically.
 void write_image(const std::filesystem::path& path, const Frame& frame, const EncodeOptions& options = {});
 
-// Throws Error(Usage) if `output` is the same file as `input`, Error(Output) if its folder
-// does not exist or is not writable.
-void check_output_path(const std::filesystem::path& input, const std::filesystem::path& output);
+// True when writing `output` may replace a file `input` names. Either may be a file or a
+// printf pattern of an image sequence (frames_%04d.png): a pattern stands for every existing
+// file it matches, and an output pattern covers any file of its folder that fits it. Links,
+// "./", ".." and hard links count as the same file. Paths that do not exist yet are compared
+// by their normalised absolute names.
+bool may_overwrite(const std::filesystem::path& output, const std::filesystem::path& input);
+
+// Throws Error(Usage) if writing `output` would replace any of `inputs` (every file the run
+// reads: the input, photos, masks, background), Error(Output) if its folder does not exist or
+// is not writable. Call before anything is written.
+void check_output_path(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& output);
+inline void check_output_path(const std::filesystem::path& input, const std::filesystem::path& output) {
+    check_output_path(std::vector<std::filesystem::path>{input}, output);
+}
 
 }  // namespace keyswap::io

@@ -28,6 +28,7 @@ public:
     // The background for the next output frame, scaled to width x height.
     const ImageU8& next(int width, int height);
     bool is_video() const { return reader_ != nullptr; }
+    bool is_color() const { return is_color_; }
 
 private:
     void scale_into(const ImageU8& src, int width, int height);

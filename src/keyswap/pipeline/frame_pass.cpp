@@ -60,6 +60,9 @@ std::vector<face::SourceImage> load_sources(const std::vector<std::string>& path
 FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(config), pool_(pool) {
     (void)parse_fit(config_.options.background_fit);
     (void)parse_end(config_.options.background_end);
+    // The matte file is written while frames run: a wrong format must fail before the first.
+    if (const auto& dm = config_.options.debug_matte; !dm.empty() && !io::choose_output_format(dm, {}).still)
+        fail(ErrorKind::Usage, "--debug-matte writes images: use .png, .webp, .tif or .jpg (or a pattern like matte_%04d.png)", dm);
     if (config_.keyer) {
         keyer_ = std::make_unique<matte::Keyer>(*config_.keyer);
         const std::string& key = config_.keyer->key;
@@ -82,6 +85,24 @@ FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(confi
 }
 
 FramePass::~FramePass() = default;
+
+std::vector<std::filesystem::path> FramePass::input_files() const {
+    std::vector<std::filesystem::path> out;
+    if (config_.keyer && config_.keyer->key.rfind("plate:", 0) == 0) out.emplace_back(config_.keyer->key.substr(6));
+    for (const auto* p : {&config_.options.garbage_mask, &config_.options.core_mask})
+        if (!p->empty()) out.emplace_back(*p);
+    if (config_.face) {
+        for (const auto& s : config_.face->source) out.emplace_back(s);
+        if (!config_.face->reference.empty()) out.emplace_back(config_.face->reference);
+    }
+    if (background_ && !background_->is_color()) out.emplace_back(config_.options.background);
+    return out;
+}
+
+std::vector<std::filesystem::path> FramePass::output_files() const {
+    if (config_.options.debug_matte.empty()) return {};
+    return {config_.options.debug_matte};
+}
 
 bool FramePass::makes_transparency(bool input_has_alpha) const {
     return !background_ && (keyer_ || input_has_alpha);

@@ -11,9 +11,11 @@
 // Buffers (matte, background) are sized once and reused; each stage is row-parallel over the
 // shared pool. Stage times accumulate in `times()` ("key.*", "face.*", "compose").
 // Thread safety: one thread calls process() (the stream's pass thread).
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "keyswap/compose/composite.hpp"
 #include "keyswap/core/image.hpp"
@@ -68,6 +70,11 @@ public:
     // with alpha unless there is a background. Throws Error(Usage).
     void start(const io::MediaInfo& input, const io::OutputFormat& output);
     void process(Frame& frame);
+
+    // Files the pass reads (photos, reference, plate, masks, background file) and writes
+    // (the debug matte), for the caller's check that no output replaces an input.
+    std::vector<std::filesystem::path> input_files() const;
+    std::vector<std::filesystem::path> output_files() const;
 
     const StageTimes& times() const { return times_; }
     const PassSummary& summary() const { return summary_; }

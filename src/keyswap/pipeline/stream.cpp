@@ -64,7 +64,15 @@ private:
 }  // namespace
 
 StreamStats run_stream(const StreamJob& job, const FrameWork& work, const ProgressFn& progress) {
-    io::check_output_path(job.input, job.output);
+    std::vector<std::filesystem::path> inputs{job.input};
+    inputs.insert(inputs.end(), job.side_inputs.begin(), job.side_inputs.end());
+    io::check_output_path(inputs, job.output);
+    for (const auto& side : job.side_outputs) {
+        io::check_output_path(inputs, side);
+        if (io::may_overwrite(side, job.output) || io::may_overwrite(job.output, side))
+            fail(ErrorKind::Usage, "names the same file as the output " + job.output.string() + "; choose another name",
+                 side.string());
+    }
     const io::OutputFormat out_format = io::choose_output_format(job.output, job.encode);
     io::ReaderOptions ropt = job.reader;
     ropt.want_audio = job.keep_audio && !out_format.still;

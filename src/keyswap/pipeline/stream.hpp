@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <vector>
 
 #include "keyswap/core/image.hpp"
 #include "keyswap/core/timing.hpp"
@@ -22,6 +23,10 @@ namespace keyswap::pipeline {
 struct StreamJob {
     std::filesystem::path input;
     std::filesystem::path output;
+    // Files the work reads or writes besides these (photos, masks, background; a debug matte),
+    // so no output, main or side, can replace any file the run reads.
+    std::vector<std::filesystem::path> side_inputs;
+    std::vector<std::filesystem::path> side_outputs;
     io::ReaderOptions reader;
     io::EncodeOptions encode;
     int queue_depth = 3;       // frames in flight between two threads

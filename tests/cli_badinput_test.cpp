@@ -1,0 +1,112 @@
+// Bad input as users meet it, beyond the basics in cli_errors_test.cpp: each case must end
+// with the right exit code and one line naming the file and the problem, and must leave
+// every input byte for byte as it was and no output behind.
+#include <gtest/gtest.h>
+
+#include "io_test_helpers.hpp"
+#include "keyswap/io/media_writer.hpp"
+
+namespace keyswap::test {
+namespace {
+
+class BadInput : public ::testing::Test {
+protected:
+    void SetUp() override { dir = scratch(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
+
+    fs::path png(const std::string& name, int w = 32, int h = 32) {
+        const auto p = dir / name;
+        io::write_image(p, synthetic_frame(w, h, 0));
+        return p;
+    }
+
+    // A small green-screen still: a grey block on a green backdrop.
+    fs::path green_screen(const std::string& name, int w = 64, int h = 48) {
+        Frame f;
+        f.rgba = ImageU8(w, h, 4);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const bool fg = x > w / 3 && x < 2 * w / 3 && y > h / 4;
+                f.rgba.at(x, y, 0) = fg ? 120 : 30;
+                f.rgba.at(x, y, 1) = fg ? 110 : 200;
+                f.rgba.at(x, y, 2) = fg ? 100 : 40;
+                f.rgba.at(x, y, 3) = 255;
+            }
+        const auto p = dir / name;
+        io::write_image(p, f);
+        return p;
+    }
+
+    fs::path dir;
+};
+
+// Every file a run reads is an input, not only -i: the output must never replace a
+// background, a source photo or a mask, and the debug matte must never replace any of them.
+TEST_F(BadInput, OutputNamesAnotherInputFile) {
+    const auto in = green_screen("in.png");
+    const auto bg = png("bg.png");
+    const std::string before = read_bytes(bg);
+    auto r = run_cli("process -q -i " + q(in) + " -o " + q(bg) + " --key auto --background " + q(bg));
+    expect_error(r, 2, bg.string(), "would overwrite the input");
+    EXPECT_EQ(read_bytes(bg), before) << "the background was overwritten";
+
+    const auto mask = png("mask.png", 64, 48);
+    const std::string mask_before = read_bytes(mask);
+    r = run_cli("process -q -i " + q(in) + " -o " + q(dir / "." / "mask.png") + " --key auto --garbage-mask " + q(mask));
+    expect_error(r, 2, "mask.png", "would overwrite the input");
+    EXPECT_EQ(read_bytes(mask), mask_before) << "the garbage mask was overwritten";
+}
+
+TEST_F(BadInput, DebugMatteNamesTheInputOrTheOutput) {
+    const auto in = green_screen("in.png");
+    const std::string before = read_bytes(in);
+    const auto out = dir / "out.png";
+    auto r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --debug-matte " + q(in));
+    expect_error(r, 2, in.string(), "would overwrite the input");
+    EXPECT_EQ(read_bytes(in), before) << "the input was overwritten by the matte";
+    expect_no_output(out);
+
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --debug-matte " + q(out));
+    expect_error(r, 2, out.string(), "same file as the output");
+    expect_no_output(out);
+
+    // Checked before the first frame, not when the matte is written.
+    const auto lost = dir / "no" / "such" / "matte.png";
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --debug-matte " + q(lost));
+    expect_error(r, 1, lost.string(), "output folder does not exist");
+    expect_no_output(out);
+
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --debug-matte " + q(dir / "matte.mp4"));
+    expect_error(r, 2, "matte.mp4", "--debug-matte writes images");
+    expect_no_output(out);
+}
+
+// An image sequence written over itself (same pattern, or a pattern one input file fits).
+TEST_F(BadInput, SequenceOutputOverTheInputSequence) {
+    for (int i = 1; i <= 2; ++i) png("f_000" + std::to_string(i) + ".png");
+    const std::string before = read_bytes(dir / "f_0001.png");
+    auto r = run_cli("process -q -i " + q(dir / "f_%04d.png") + " -o " + q(dir / "f_%04d.png"));
+    expect_error(r, 2, "f_%04d.png", "would overwrite the input");
+    r = run_cli("process -q -i " + q(dir / "f_0001.png") + " -o " + q(dir / "f_%04d.png"));
+    expect_error(r, 2, "f_%04d.png", "would overwrite the input");
+    r = run_cli("process -q -i " + q(dir / "f_%04d.png") + " -o " + q(dir / "f_0002.png"));
+    expect_error(r, 2, "f_0002.png", "would overwrite the input");
+    EXPECT_EQ(read_bytes(dir / "f_0001.png"), before);
+    // Another name in the same folder is fine.
+    r = run_cli("process -q -i " + q(dir / "f_%04d.png") + " -o " + q(dir / "g_%04d.png"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(BadInput, FacesDrawOverTheInput) {
+    const auto in = png("in.png");
+    const std::string before = read_bytes(in);
+    auto r = run_cli("faces " + q(in) + " --draw " + q(in));
+    expect_error(r, 2, in.string(), "would overwrite the input");
+    EXPECT_EQ(read_bytes(in), before);
+    const auto lost = dir / "no" / "faces.png";
+    r = run_cli("faces " + q(in) + " --draw " + q(lost));
+    expect_error(r, 1, lost.string(), "output folder does not exist");
+    EXPECT_TRUE(r.out.empty()) << "worked before checking the output: " << r.out;
+}
+
+}  // namespace
+}  // namespace keyswap::test
