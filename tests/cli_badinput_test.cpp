@@ -108,5 +108,71 @@ TEST_F(BadInput, FacesDrawOverTheInput) {
     EXPECT_TRUE(r.out.empty()) << "worked before checking the output: " << r.out;
 }
 
+TEST_F(BadInput, ReferencePhotoWithoutAFace) {
+    if (!has_asset("faces/obama.jpg")) GTEST_SKIP() << "missing asset faces/obama.jpg";
+    const auto in = png("in.png");
+    const auto ref = png("nobody.png", 64, 64);
+    const auto out = dir / "out.png";
+    const auto r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --source " + q(asset("faces/obama.jpg")) +
+                           " --faces reference --reference " + q(ref));
+    expect_error(r, 1, ref.string(), "no face found in the reference photo");
+    expect_no_output(out);
+}
+
+TEST_F(BadInput, PhotoThatIsAVideo) {
+    const auto video = dir / "clip.mkv";
+    ASSERT_EQ(ffmpeg("-f lavfi -i testsrc2=s=64x48:r=10:d=0.3 -c:v ffv1 " + q(video)), 0);
+    const auto in = png("in.png", 64, 48);
+    const auto out = dir / "out.png";
+    auto r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --source " + q(video));
+    expect_error(r, 1, video.string(), "is a video, not an image");
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key plate:" + video.string());
+    expect_error(r, 1, video.string(), "is a video, not an image");
+    expect_no_output(out);
+}
+
+// Text with a .jpg name: FFmpeg opens it as JPEG and reports a 0x0 picture.
+TEST_F(BadInput, CorruptImage) {
+    const auto bad = dir / "bad.jpg";
+    std::ofstream(bad) << "not a picture\n";
+    auto r = run_cli("probe " + q(bad));
+    expect_error(r, 1, bad.string(), "corrupt");
+    const auto in = green_screen("in.png");
+    const auto out = dir / "out.png";
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --background " + q(bad));
+    expect_error(r, 1, bad.string(), "corrupt");
+    expect_no_output(out);
+}
+
+TEST_F(BadInput, MistypedValues) {
+    const auto in = green_screen("in.png");
+    const auto out = dir / "out.png";
+    auto r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --frames 99999999999999999999999");
+    expect_error(r, 2, "--frames", "too large");
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --background '#zzz'");
+    expect_error(r, 2, "#zzz", "invalid --background colour");
+    expect_no_output(out);
+    r = run_cli("bench --stages keys --size 64x64 --frames 1");
+    expect_error(r, 2, "keys", "invalid --stages");
+    r = run_cli("bench --size 64x64 --size 7x7 --frames 1");
+    expect_error(r, 2, "7x7", "from 16x16");
+    EXPECT_TRUE(r.out.empty()) << "timed a size before rejecting another: " << r.out;
+}
+
+TEST_F(BadInput, DemoWithoutMaterialOrFolder) {
+    const auto out = dir / "demo-out";
+    auto r = run_cli("demo --cache " + q(dir / "no-cache") + " --out " + q(out));
+    expect_error(r, 1, "no-cache", "demo material missing");
+    EXPECT_FALSE(fs::exists(out)) << "created the output folder before failing";
+    if (!has_asset("faces/astronaut.png")) return;
+    // --out naming a file: a typed one-line error, not a filesystem exception's text.
+    const auto cache = dir / "cache";
+    fs::create_directories(cache / "demo" / "skimage");
+    fs::copy_file(asset("faces/astronaut.png"), cache / "demo" / "skimage" / "astronaut.png");
+    const auto file = png("file.png");
+    r = run_cli("demo --cache " + q(cache) + " --out " + q(file));
+    expect_error(r, 1, file.string(), "cannot create the output folder");
+}
+
 }  // namespace
 }  // namespace keyswap::test

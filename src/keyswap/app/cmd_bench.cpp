@@ -33,11 +33,24 @@ std::pair<int, int> parse_size(const std::string& s) {
     int w = 0, h = 0;
     char x = 0;
     if (std::sscanf(s.c_str(), "%d%c%d", &w, &x, &h) != 3 || (x != 'x' && x != 'X') || w < 16 || h < 16 || w > 8192 || h > 8192)
-        fail(ErrorKind::Usage, "invalid --size '" + s + "': expected WxH, e.g. 1920x1080");
+        fail(ErrorKind::Usage, "invalid --size '" + s + "': expected WxH from 16x16 to 8192x8192, e.g. 1920x1080");
     return {w, h};
 }
 
 bool has_stage(const std::string& list, const std::string& s) { return ("," + list + ",").find("," + s + ",") != std::string::npos; }
+
+// A misspelt stage would otherwise time an empty pass and print an absurd fps.
+void check_stages(const std::string& list) {
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = list.find(',', start);
+        const std::string s = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (s != "key" && s != "face" && s != "compose")
+            fail(ErrorKind::Usage, "invalid --stages '" + list + "': expected a comma-separated list of key, face, compose");
+        if (comma == std::string::npos) return;
+        start = comma + 1;
+    }
+}
 
 nlohmann::json bench_size(const BenchArgs& a, int w, int h) {
     DemoSceneOptions o;
@@ -101,6 +114,8 @@ void add_bench(CLI::App& app) {
         if (a->source.empty()) a->source = (demo / "dlib-faces" / "Tom_Cruise_avp_2014_4.jpg").string();
         if (a->background.empty()) a->background = (demo / "skimage" / "hubble_deep_field.jpg").string();
         if (a->sizes.empty()) a->sizes = {"1280x720", "1920x1080"};
+        check_stages(a->stages);
+        for (const auto& sz : a->sizes) (void)parse_size(sz);  // all sizes checked before the first is timed
         ThreadPool::set_shared_threads(a->threads);
         nlohmann::json out = {{"threads", ThreadPool::shared().size()}, {"stages", a->stages}, {"results", nlohmann::json::array()}};
         for (const auto& s : a->sizes) {

@@ -29,12 +29,16 @@ void add_demo(CLI::App& app) {
     cmd->add_option("--cache", a->cache, "Where scripts/setup put the sample material");
     cmd->add_option("--frames", a->frames, "Length of the generated clip")->check(CLI::Range(1, 3000));
     cmd->callback([a] {
-        fs::create_directories(a->out);
         const fs::path demo = fs::path(a->cache) / "demo";
+        const fs::path portrait = need(demo / "skimage" / "astronaut.png");  // before creating anything
+        std::error_code ec;
+        fs::create_directories(a->out, ec);
+        if (ec || !fs::is_directory(a->out))
+            fail(ErrorKind::Output, "cannot create the output folder (" + (ec ? ec.message() : "a file has that name") + ")", a->out);
         const fs::path scene = fs::path(a->out) / "green-screen-scene.mp4";
         DemoSceneOptions o;
         o.frames = a->frames;
-        generate_green_screen_scene(need(demo / "skimage" / "astronaut.png"), scene, o);
+        generate_green_screen_scene(portrait, scene, o);
         std::printf("%s\n", scene.string().c_str());
     });
 }

@@ -42,6 +42,8 @@ void parse_range(const std::string& text, io::ReaderOptions& r) {
     auto number = [&](const std::string& s) -> long long {
         if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
             fail(ErrorKind::Usage, "invalid --frames '" + text + "': expected A-B, A- or N (0-based frame numbers)");
+        // 18 digits fit a long long; more is no frame number any file has.
+        if (s.size() > 18) fail(ErrorKind::Usage, "invalid --frames '" + text + "': frame number too large");
         return std::stoll(s);
     };
     const auto dash = text.find('-');

@@ -65,11 +65,13 @@ AnalyserSettings analyser_settings(const FaceSettings& s) {
     return a;
 }
 
-std::optional<Embedding> reference_embedding(const ImageU8* reference, FaceAnalyser& analyser) {
+// `name` is the photo's file (settings' `reference`), for the message.
+std::optional<Embedding> reference_embedding(const ImageU8* reference, const std::string& name, FaceAnalyser& analyser) {
     if (!reference) return std::nullopt;
     const ImageU8 rgba = to_rgba(*reference);
     const auto& found = analyser.analyse(rgba.view());
-    if (found.empty()) fail(ErrorKind::NoFace, "no face found in the reference photo; use a clear photo of the person to replace");
+    if (found.empty())
+        fail(ErrorKind::NoFace, "no face found in the reference photo; use a clear photo of the person to replace", name);
     // The largest face is the person the photo is of.
     const Track* best = &found[0];
     for (auto& t : found)
@@ -94,7 +96,7 @@ struct FaceSwapper::Impl {
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
         : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
-          selector(st.faces, st.face_order, reference_embedding(reference, analyser), st.reference_distance),
+          selector(st.faces, st.face_order, reference_embedding(reference, st.reference, analyser), st.reference_distance),
           area(parse_mask_area(st.mask)) {
         if (s.blend != "feather" && s.blend != "poisson")
             fail(ErrorKind::Usage, "unknown --blend '" + s.blend + "'; use feather or poisson");

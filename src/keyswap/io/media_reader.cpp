@@ -93,6 +93,10 @@ struct MediaReader::Impl {
         video = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
         if (video < 0) fail(ErrorKind::Input, "has no video or image stream", path);
         AVStream* vs = fmt->streams[video];
+        // Stream info decodes the first picture; no size means it could not (e.g. text named .jpg).
+        if (vs->codecpar->width <= 0 || vs->codecpar->height <= 0)
+            fail(ErrorKind::Input, "cannot decode the first picture: corrupt or not a " +
+                                       std::string(avcodec_get_name(vs->codecpar->codec_id)) + " file", path);
         const AVCodec* codec = pick_decoder(vs);
         if (!codec) {
             // FFmpeg names codecs it does not know "none"; the file's fourcc is what a user can look up.
@@ -300,6 +304,10 @@ Frame read_image(const fs::path& path) {
     o.want_audio = false;
     o.last_frame = 0;
     MediaReader r(path, o);
+    // Photos, plates and masks are stills: taking a video's first frame silently would key or
+    // swap against a picture the user never chose (and its "no face" would mislead).
+    if (!r.info().is_image && r.info().frames > 1)
+        fail(ErrorKind::Input, "is a video, not an image; give a photo (PNG, JPEG, WebP or TIFF)", path.string());
     Frame f;
     if (!r.read(f)) fail(ErrorKind::Input, "contains no image (corrupt or empty)", path.string());
     return f;

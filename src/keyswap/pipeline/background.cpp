@@ -57,6 +57,9 @@ Background::Background(const std::string& spec, BackgroundFit fit, BackgroundEnd
         for (int i = 0; i < 3; ++i) rgb_[i] = static_cast<std::uint8_t>(rgb[i]);
         return;
     }
+    // "#..." is meant as a colour: say what a colour looks like rather than "file not found".
+    if (!spec.empty() && spec[0] == '#' && !std::filesystem::exists(spec))
+        fail(ErrorKind::Usage, "invalid --background colour '" + spec + "': use #RRGGBB, a colour name, or an image or video file");
     io::ReaderOptions o;
     o.want_audio = false;
     reader_ = std::make_unique<io::MediaReader>(spec, o);
