@@ -174,5 +174,17 @@ TEST_F(BadInput, DemoWithoutMaterialOrFolder) {
     expect_error(r, 1, file.string(), "cannot create the output folder");
 }
 
+// 4:2:0 needs even sizes in H.264/VP9, but lossy WebP (also 4:2:0) takes odd ones.
+TEST_F(BadInput, OddSizeLossyWebp) {
+    const auto in = png("odd.png", 101, 57);
+    const auto out = dir / "out.webp";
+    const auto r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --quality 80");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto frames = read_all(out);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].rgba.width(), 101);
+    EXPECT_EQ(frames[0].rgba.height(), 57);
+}
+
 }  // namespace
 }  // namespace keyswap::test

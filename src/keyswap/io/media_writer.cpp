@@ -121,7 +121,8 @@ MediaWriter::MediaWriter(const fs::path& path, const VideoParams& video, const E
     const AVPixelFormat pix = av_get_pix_fmt(m.fmt.pix_fmt.c_str());
     // 4:2:0 codecs need even sizes; say so instead of letting the encoder fail obscurely.
     const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(pix);
-    if (d && ((video.width & ((1 << d->log2_chroma_w) - 1)) || (video.height & ((1 << d->log2_chroma_h) - 1))))
+    // libwebp rounds its chroma planes up itself, so lossy WebP takes any size.
+    if (d && m.fmt.encoder != "libwebp" && ((video.width & ((1 << d->log2_chroma_w) - 1)) || (video.height & ((1 << d->log2_chroma_h) - 1))))
         fail(ErrorKind::Usage,
              std::to_string(video.width) + "x" + std::to_string(video.height) + " is odd-sized; " + m.fmt.codec_key +
                  " needs even width and height (use .mkv (FFV1), .mov (ProRes) or PNG)",
