@@ -186,5 +186,22 @@ TEST_F(BadInput, OddSizeLossyWebp) {
     EXPECT_EQ(frames[0].rgba.height(), 57);
 }
 
+TEST_F(BadInput, PlateMaskAndRectanglesThatDoNotFitTheFrame) {
+    const auto in = green_screen("in.png", 64, 48);
+    const auto out = dir / "out.png";
+    const auto square = png("square.png", 40, 40);
+    auto r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key plate:" + square.string());
+    expect_error(r, 1, square.string(), "another aspect ratio");
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --garbage-mask " + q(square));
+    expect_error(r, 1, square.string(), "another aspect ratio");
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key auto --garbage 5000,5000,10,10");
+    expect_error(r, 2, in.string(), "--garbage 5000,5000,10,10 lies outside the 64x48 frame");
+    expect_no_output(out);
+    // Half the size, same framing: scaled, as before.
+    const auto half = green_screen("half.png", 32, 24);
+    r = run_cli("process -q -i " + q(in) + " -o " + q(out) + " --key plate:" + half.string() + " --garbage 60,0,100,100");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace keyswap::test

@@ -1,10 +1,12 @@
 #include "keyswap/pipeline/frame_pass.hpp"
 
 #include <cctype>
+#include <cmath>
 
 #include "keyswap/core/error.hpp"
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
+#include "keyswap/matte/garbage.hpp"
 #include "keyswap/pipeline/background.hpp"
 
 namespace keyswap::pipeline {
@@ -49,6 +51,18 @@ std::string expand_pattern(const std::string& pattern, std::int64_t index) {
     return pattern.substr(0, pct) + num + pattern.substr(i + 1);
 }
 
+// The keyer stretches plates and masks to the frame: another aspect ratio means another shot
+// (or camera), whose key would be wrong everywhere, so it is refused; another size is scaled.
+void check_frame_image(const std::pair<int, int>& size, const std::string& what, const std::string& path, int w, int h) {
+    if (path.empty() || size.first <= 0) return;
+    const double a = double(size.first) / size.second, b = double(w) / h;
+    if (std::abs(a - b) > 0.02 * b)
+        fail(ErrorKind::Input,
+             what + " is " + std::to_string(size.first) + "x" + std::to_string(size.second) + " but the input is " +
+                 std::to_string(w) + "x" + std::to_string(h) + " (another aspect ratio); use one from the same camera and framing",
+             path);
+}
+
 std::vector<face::SourceImage> load_sources(const std::vector<std::string>& paths) {
     std::vector<face::SourceImage> out;
     for (const auto& p : paths) out.push_back({p, io::read_image(p).rgba});
@@ -66,9 +80,14 @@ FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(confi
     if (config_.keyer) {
         keyer_ = std::make_unique<matte::Keyer>(*config_.keyer);
         const std::string& key = config_.keyer->key;
-        if (key.rfind("plate:", 0) == 0) keyer_->set_plate(io::read_image(key.substr(6)).rgba);
-        if (!config_.options.garbage_mask.empty()) keyer_->set_garbage_mask(io::read_image(config_.options.garbage_mask).rgba);
-        if (!config_.options.core_mask.empty()) keyer_->set_core_mask(io::read_image(config_.options.core_mask).rgba);
+        auto load = [](const std::string& path, std::pair<int, int>& size) {
+            ImageU8 img = io::read_image(path).rgba;
+            size = {img.width(), img.height()};
+            return img;
+        };
+        if (key.rfind("plate:", 0) == 0) keyer_->set_plate(load(key.substr(6), plate_size_));
+        if (!config_.options.garbage_mask.empty()) keyer_->set_garbage_mask(load(config_.options.garbage_mask, garbage_size_));
+        if (!config_.options.core_mask.empty()) keyer_->set_core_mask(load(config_.options.core_mask, core_size_));
     } else if (!config_.options.garbage_mask.empty() || !config_.options.core_mask.empty()) {
         fail(ErrorKind::Usage, "--garbage-mask and --core-mask need keying (--key)");
     }
@@ -113,6 +132,24 @@ void FramePass::start(const io::MediaInfo& input, const io::OutputFormat& output
         fail(ErrorKind::Usage,
              "the keyed result is transparent but " + output.extension + " (" + output.codec_key +
                  ") has no alpha channel; write .webm, .mov, .mkv, .png or .webp, or give --background");
+    if (keyer_ && input.width > 0 && input.height > 0) {
+        const int w = input.width, h = input.height;
+        if (config_.keyer->key.rfind("plate:", 0) == 0)
+            check_frame_image(plate_size_, "the clean plate", config_.keyer->key.substr(6), w, h);
+        check_frame_image(garbage_size_, "the garbage mask", config_.options.garbage_mask, w, h);
+        check_frame_image(core_size_, "the core mask", config_.options.core_mask, w, h);
+        // A rectangle wholly outside the frame does nothing: most likely coordinates for
+        // another resolution, which the user would not notice in the result.
+        for (const auto* list : {&config_.keyer->garbage, &config_.keyer->core})
+            for (const auto& text : *list) {
+                const char* key = list == &config_.keyer->garbage ? "garbage" : "core";
+                const matte::Rect r = matte::parse_rect(text, key);
+                if (r.x >= w || r.y >= h)
+                    fail(ErrorKind::Usage, "--" + std::string(key) + " " + text + " lies outside the " + std::to_string(w) +
+                                               "x" + std::to_string(h) + " frame (x,y,w,h in pixels of the input)",
+                         input.path);
+            }
+    }
     if (config_.options.alpha == "premultiplied" && !makes_transparency(input.has_alpha))
         fail(ErrorKind::Usage, "--alpha premultiplied needs a transparent result (keying or an input with alpha, no --background)");
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keyswap/compose/composite.hpp"
@@ -86,6 +87,7 @@ private:
     std::unique_ptr<matte::Keyer> keyer_;
     std::unique_ptr<face::FaceSwapper> swapper_;
     std::unique_ptr<Background> background_;
+    std::pair<int, int> plate_size_{0, 0}, garbage_size_{0, 0}, core_size_{0, 0};  // as loaded, for start()
     ImageF32 matte_;
     ImageU8 debug_;
     StageTimes times_;
