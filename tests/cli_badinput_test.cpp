@@ -203,5 +203,21 @@ TEST_F(BadInput, PlateMaskAndRectanglesThatDoNotFitTheFrame) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// A sequence cut short by corrupt input leaves no frames: a partial sequence would pass for
+// a complete one.
+TEST_F(BadInput, FailedSequenceOutputLeavesNoFrames) {
+    // With the index at the front the cut shows up mid-stream, after frames were written.
+    const auto whole = dir / "whole.mp4";
+    ASSERT_EQ(ffmpeg("-f lavfi -i testsrc2=s=160x120:r=10:d=3 -c:v libx264 -bf 0 -g 5 -movflags +faststart " + q(whole)), 0);
+    const std::string bytes = read_bytes(whole);
+    const auto in = dir / "cut.mp4";
+    std::ofstream(in, std::ios::binary) << bytes.substr(0, bytes.size() * 6 / 10);
+    fs::create_directories(dir / "seq");
+    const auto r = run_cli("process -q -i " + q(in) + " -o " + q(dir / "seq" / "f_%04d.png"));
+    if (r.exit_code == 0) GTEST_SKIP() << "the damaged clip decoded cleanly";
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(fs::is_empty(dir / "seq")) << "frames left from a failed run: " << r.err;
+}
+
 }  // namespace
 }  // namespace keyswap::test

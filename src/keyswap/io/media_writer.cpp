@@ -83,10 +83,16 @@ struct MediaWriter::Impl {
             if (!(out->oformat->flags & AVFMT_NOFILE)) avio_closep(&out->pb);
             avformat_free_context(out);
         }
-        if (!finished && !fmt.sequence) {
-            std::error_code ec;
-            fs::remove(write_path, ec);
-        }
+        std::error_code ec;
+        if (!finished && !fmt.sequence) fs::remove(write_path, ec);
+        // A failed or interrupted sequence must not look complete either: remove the frames
+        // this run wrote (the image2 muxer numbers them from 1; each was written atomically).
+        if (!finished && fmt.sequence && header)
+            for (std::int64_t i = 1; i <= written; ++i) {
+                char name[4096];
+                if (av_get_frame_filename2(name, sizeof name, write_path.c_str(), static_cast<int>(i), 0) == 0)
+                    fs::remove(name, ec);
+            }
     }
 
     void drain() {
