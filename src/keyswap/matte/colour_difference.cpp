@@ -20,6 +20,26 @@ void chroma_alpha_row(const std::uint8_t* __restrict rgba, const float* __restri
 }
 
 KEYSWAP_ROW_KERNEL
+void chroma_alpha_sums_row(const std::uint8_t* __restrict rgba, const float* __restrict ds0, const float* __restrict ds1,
+                           float t, const std::array<float, 3>& w, MatteLevels levels, int n, float* __restrict sums) {
+    const float w0 = w[0], w1 = w[1], w2 = w[2];
+    float* __restrict sr = sums;
+    float* __restrict sg = sums + std::size_t(n);
+    float* __restrict sb = sums + 2 * std::size_t(n);
+    float* __restrict sp = sums + 3 * std::size_t(n);
+    for (int x = 0; x < n; ++x) {
+        const float r = float(rgba[4 * x]), g = float(rgba[4 * x + 1]), b = float(rgba[4 * x + 2]);
+        const float d = w0 * r + w1 * g + w2 * b;
+        const float ds = ds0[x] + t * (ds1[x] - ds0[x]);
+        const float raw = 1.f - d / floor_at(ds, 4.f);
+        sr[x] += r;
+        sg[x] += g;
+        sb[x] += b;
+        sp[x] += clampf(raw * levels.gain + levels.offset, 0.f, 1.f);
+    }
+}
+
+KEYSWAP_ROW_KERNEL
 void plate_alpha_row(const float* __restrict r, const float* __restrict g, const float* __restrict b,
                      const float* __restrict pr, const float* __restrict pg, const float* __restrict pb,
                      float tolerance, MatteLevels levels, int n, float* __restrict alpha) {

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <opencv2/imgproc.hpp>
-
 #include "keyswap/matte/row_kernels.hpp"
 
 namespace keyswap::matte {
@@ -31,7 +29,6 @@ void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
     means_.assign(area * kStats, 0.f);
     coef_.assign(area * 4, 0.f);
     coef_mean_.assign(area * 4, 0.f);
-    wide_.assign(std::size_t(width) * lh_ * 4, 0.f);
     inv_count_x_.resize(lw_);
     for (int i = 0; i < lw_; ++i) inv_count_x_[i] = 1.f / float(std::min(width, (i + 1) * s) - i * s);
     box_.configure(lw_, lh_, r_lo_, kStats);
@@ -57,10 +54,12 @@ void sum_row(const std::uint8_t* __restrict rgba, const float* __restrict p, int
 void FastGuidedFilter::accumulate_row(int y, const std::uint8_t* rgba, const float* p, float* rowsum) {
     // Rows of a block are summed at full width first (plain vector adds); the horizontal
     // reduction by s runs once per block, on its last row.
-    const bool first = y % s_ == 0, last = y % s_ == s_ - 1 || y == h_ - 1;
-    if (first) std::fill(rowsum, rowsum + 4 * std::size_t(w_), 0.f);
+    if (starts_block(y)) std::fill(rowsum, rowsum + 4 * std::size_t(w_), 0.f);
     sum_row(rgba, p, w_, rowsum);
-    if (!last) return;
+    if (ends_block(y)) store_block(y, rowsum);
+}
+
+void FastGuidedFilter::store_block(int y, const float* rowsum) {
     for (int k = 0; k < 4; ++k) {
         const float* __restrict acc = rowsum + std::size_t(k) * w_;
         float* __restrict dst = plane(stats_, k) + std::size_t(y / s_) * lw_;
@@ -150,18 +149,6 @@ void FastGuidedFilter::solve(ThreadPool& pool) {
     float* cm[4];
     for (int k = 0; k < 4; ++k) cm[k] = coef_mean_.data() + std::size_t(k) * lw * lh;
     box_.run(co, cm, 4, pool);
-    // Fold the guide's 1/255 into A so refine_row works on 0..255 rows directly, then stretch the
-    // coefficient planes to full width (OpenCV's SIMD resize; same half-pixel centres as ours).
-    // refine_row only interpolates vertically between two of these rows.
-    pool.parallel_rows(lh, [&](int j0, int j1) {
-        for (int k = 0; k < 3; ++k)
-            for (std::size_t o = std::size_t(j0) * lw; o < std::size_t(j1) * lw; ++o) cm[k][o] *= 1.f / 255.f;
-    }, 8);
-    for (int k = 0; k < 4; ++k) {
-        const cv::Mat src(lh, lw, CV_32FC1, cm[k]);
-        cv::Mat dst(lh, w_, CV_32FC1, wide_.data() + std::size_t(k) * w_ * lh);
-        cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
-    }
 }
 
 namespace {
@@ -171,29 +158,49 @@ void refine_kernel(const float* __restrict ar0, const float* __restrict ar1, con
                    const float* __restrict ag1, const float* __restrict ab0, const float* __restrict ab1,
                    const float* __restrict b0, const float* __restrict b1, const std::uint8_t* __restrict rgba, float ty,
                    int n, float* __restrict alpha) {
-    // The regularised linear model leaves ~0.5% residue next to edges in flat areas; snapping
-    // the outer 1% to 0 and 1 keeps solid regions solid and the backdrop clean (no faint halo).
-    constexpr float snap = 0.01f, gain = 1.f / 0.98f;
     for (int x = 0; x < n; ++x) {
         const float ar = ar0[x] + ty * (ar1[x] - ar0[x]);
         const float ag = ag0[x] + ty * (ag1[x] - ag0[x]);
         const float ab = ab0[x] + ty * (ab1[x] - ab0[x]);
         const float bb = b0[x] + ty * (b1[x] - b0[x]);
         const float r = rgba[4 * x], g = rgba[4 * x + 1], b = rgba[4 * x + 2];
-        alpha[x] = clampf((ar * r + ag * g + ab * b + bb - snap) * gain, 0.f, 1.f);
+        alpha[x] = guided_alpha(ar, ag, ab, bb, r, g, b);
     }
 }
 }  // namespace
 
-void FastGuidedFilter::refine_row(int y, const std::uint8_t* rgba, float* alpha) const {
+FastGuidedFilter::CoefRows FastGuidedFilter::coefficient_rows(int y, RowCache& cache) const {
     const float v = (float(y) + 0.5f) / float(s_) - 0.5f;
     const int j0 = std::clamp(int(std::floor(v)), 0, lh_ - 1), j1 = std::min(lh_ - 1, j0 + 1);
-    const float ty = clampf(v - float(j0), 0.f, 1.f);
-    const std::size_t plane = std::size_t(w_) * lh_;
-    const float* p0 = wide_.data() + std::size_t(j0) * w_;
-    const float* p1 = wide_.data() + std::size_t(j1) * w_;
-    refine_kernel(p0, p1, p0 + plane, p1 + plane, p0 + 2 * plane, p1 + 2 * plane, p0 + 3 * plane, p1 + 3 * plane, rgba, ty, w_,
-                  alpha);
+    const std::size_t area = std::size_t(lw_) * lh_;
+    float* tmp = cache.buf + 8 * std::size_t(w_);
+    // Slot of low-resolution row j, stretching it into the slot not holding `keep` if absent.
+    auto slot = [&](int j, int keep) {
+        for (int k = 0; k < 2; ++k)
+            if (cache.tag[k] == j) return cache.buf + std::size_t(k) * 4 * w_;
+        const int k = cache.tag[0] == keep ? 1 : 0;
+        cache.tag[k] = j;
+        float* out = cache.buf + std::size_t(k) * 4 * w_;
+        for (int c = 0; c < 4; ++c) {
+            // The guide's 1/255 is folded into A, so kernels work on 0..255 pixels directly.
+            const float* src = coef_mean_.data() + c * area + std::size_t(j) * lw_;
+            const float scale = c < 3 ? 1.f / 255.f : 1.f;
+            for (int i = 0; i < lw_; ++i) tmp[i] = src[i] * scale;
+            expand_linear(tmp, lw_, s_, w_, out + std::size_t(c) * w_);
+        }
+        return out;
+    };
+    const float* lo = slot(j0, j1);
+    const float* hi = slot(j1, j0);
+    CoefRows r;
+    for (int c = 0; c < 4; ++c) r.lo[c] = lo + std::size_t(c) * w_, r.hi[c] = hi + std::size_t(c) * w_;
+    r.t = clampf(v - float(j0), 0.f, 1.f);
+    return r;
+}
+
+void FastGuidedFilter::refine_row(int y, const std::uint8_t* rgba, float* alpha, RowCache& cache) const {
+    const CoefRows c = coefficient_rows(y, cache);
+    refine_kernel(c.lo[0], c.hi[0], c.lo[1], c.hi[1], c.lo[2], c.hi[2], c.lo[3], c.hi[3], rgba, c.t, w_, alpha);
 }
 
 }  // namespace keyswap::matte
