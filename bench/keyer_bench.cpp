@@ -87,6 +87,30 @@ void BM_ForegroundDespillRow(benchmark::State& st) {
 }
 BENCHMARK(BM_ForegroundDespillRow);
 
+// The fused finish (refine, temporal, foreground solve, despill, packing) on one cached row.
+void BM_FinishRow(benchmark::State& st) {
+    Rows w(1920);
+    const std::vector<std::uint8_t> src = w.rgba;
+    std::vector<float> coef(4 * 1920, 0.001f);
+    std::vector<std::uint16_t> prev(1920, 30000);
+    matte::FinishRow f;
+    f.refine = true;
+    for (int k = 0; k < 4; ++k) f.coef_lo[k] = f.coef_hi[k] = coef.data() + k * 1920;
+    f.coef_t = 0.3f;
+    f.screen_lo[0] = f.screen_hi[0] = w.sr.data();
+    f.screen_lo[1] = f.screen_hi[1] = w.sg.data();
+    f.screen_lo[2] = f.screen_hi[2] = w.sb.data();
+    f.screen_t = 0.5f;
+    f.prev = prev.data();
+    for (auto _ : st) {
+        std::copy(src.begin(), src.end(), w.rgba.begin());
+        matte::finish_row(w.rgba.data(), w.a.data(), f, 1920);
+        benchmark::DoNotOptimize(w.rgba.data());
+    }
+    st.SetItemsProcessed(st.iterations() * 1920);
+}
+BENCHMARK(BM_FinishRow);
+
 void BM_CompositeOver1080p(benchmark::State& st) {
     ThreadPool pool(2);
     ImageU8 fg = frame1080(), bg(1920, 1080, 4, 128), out(1920, 1080, 4);

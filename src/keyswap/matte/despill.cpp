@@ -8,12 +8,33 @@
 namespace keyswap::matte {
 namespace {
 
+// Clamped float to 0..255 (converts first and clamps in integers, which vectorises; see floor_at).
+inline std::uint32_t to_u8_int(float v) {
+    const int i = int(v + 0.5f);  // v is finite and far inside int range by construction
+    return std::uint32_t(i < 0 ? 0 : i > 255 ? 255 : i);
+}
+
 // P = the screen's primary channel; A, B = the other two in RGB order. A template so the
-// channel roles cost nothing per pixel. Foreground solve, despill and packing of one pixel:
+// channel roles cost nothing per pixel. Despill of a foreground colour c (0..255) and its
+// packing into the RGB bytes of an RGBA word (A = 0).
+template <int P>
+inline std::uint32_t despill_pack(float* c, float s, float bal, float restore) {
+    constexpr int A = P == 0 ? 1 : 0, B = P == 2 ? 1 : 2;
+    // Spill is screen light on the subject: the primary may not exceed the balanced mix of
+    // the other two. Luminance restore gives the removed light back as grey.
+    const float limit = bal * c[A] + (1.f - bal) * c[B];
+    const float removed = s * std::max(0.f, c[P] - limit);
+    const float back = restore * removed;
+    c[P] = c[P] - removed + back;
+    c[A] += back;
+    c[B] += back;
+    return to_u8_int(c[0]) | to_u8_int(c[1]) << 8 | to_u8_int(c[2]) << 16;
+}
+
+// Foreground solve, despill and packing of one pixel of alpha a:
 template <int P>
 inline std::uint32_t foreground_pixel(std::uint32_t in, float a, float sr, float sg, float sb, float s, float bal,
                                       float restore) {
-    constexpr int A = P == 0 ? 1 : 0, B = P == 2 ? 1 : 2;
     // 1/255 floor: below one 8-bit step the colour cannot be seen and noise would explode.
     // Fully transparent pixels get black rather than amplified backdrop noise: invisible
     // either way in straight alpha, but noise there costs bitrate, bleeds through 4:2:0
@@ -24,19 +45,7 @@ inline std::uint32_t foreground_pixel(std::uint32_t in, float a, float sr, float
     c[0] = clampf((float(in & 255u) - k * sr) * inv, 0.f, 255.f);
     c[1] = clampf((float((in >> 8) & 255u) - k * sg) * inv, 0.f, 255.f);
     c[2] = clampf((float((in >> 16) & 255u) - k * sb) * inv, 0.f, 255.f);
-    // Spill is screen light on the subject: the primary may not exceed the balanced mix of
-    // the other two. Luminance restore gives the removed light back as grey.
-    const float limit = bal * c[A] + (1.f - bal) * c[B];
-    const float removed = s * std::max(0.f, c[P] - limit);
-    const float back = restore * removed;
-    c[P] = c[P] - removed + back;
-    c[A] += back;
-    c[B] += back;
-    auto u8 = [](float v) {
-        const int i = int(v + 0.5f);
-        return std::uint32_t(i < 0 ? 0 : i > 255 ? 255 : i);
-    };
-    return u8(c[0]) | u8(c[1]) << 8 | u8(c[2]) << 16 | u8(a * 255.f) << 24;
+    return despill_pack<P>(c, s, bal, restore) | std::uint32_t(to_u8_int(a * 255.f)) << 24;
 }
 
 constexpr float k709[3] = {0.2126f, 0.7152f, 0.0722f};
@@ -55,6 +64,11 @@ KEYSWAP_ROW_KERNEL void foreground_kernel(std::uint8_t* __restrict rgba, const f
         std::memcpy(rgba + 4 * x, &px, 4);
     }
 }
+
+// Pixels per chunk of the finish: each chunk's alpha is computed first, then the chunk takes
+// one of three vectorised loops. Keyed frames are mostly backdrop (alpha 0) and solid subject
+// (alpha 1), where the foreground solve is moot; only chunks with a soft pixel pay for it.
+constexpr int kChunk = 128;
 
 template <int P, bool Refine>
 KEYSWAP_ROW_KERNEL void finish_kernel(std::uint8_t* __restrict rgba, float* __restrict alpha, const FinishRow& f, int n) {
@@ -77,22 +91,50 @@ KEYSWAP_ROW_KERNEL void finish_kernel(std::uint8_t* __restrict rgba, float* __re
     const float* __restrict sb1 = f.screen_hi[2];
     const float st = f.screen_t;
     std::uint16_t* __restrict prev = f.prev;
-    for (int x = 0; x < n; ++x) {
-        std::uint32_t in;  // one word, as in foreground_kernel
-        std::memcpy(&in, rgba + 4 * x, 4);
-        float a;
-        if constexpr (Refine) {
-            a = guided_alpha(ar0[x] + ct * (ar1[x] - ar0[x]), ag0[x] + ct * (ag1[x] - ag0[x]),
-                             ab0[x] + ct * (ab1[x] - ab0[x]), bb0[x] + ct * (bb1[x] - bb0[x]), float(in & 255u),
-                             float((in >> 8) & 255u), float((in >> 16) & 255u));
-        } else {
-            a = alpha[x];
+    for (int x0 = 0; x0 < n; x0 += kChunk) {
+        const int x1 = std::min(n, x0 + kChunk);
+        // Alpha (refined or given), temporal smoothing; `prev` holds it in 1/65535 steps, whose
+        // OR and AND tell whether the chunk is all transparent or all opaque.
+        std::uint32_t any = 0, all = 65535;
+        for (int x = x0; x < x1; ++x) {
+            float a;
+            if constexpr (Refine) {
+                std::uint32_t in;
+                std::memcpy(&in, rgba + 4 * x, 4);
+                a = guided_alpha(ar0[x] + ct * (ar1[x] - ar0[x]), ag0[x] + ct * (ag1[x] - ag0[x]),
+                                 ab0[x] + ct * (ab1[x] - ab0[x]), bb0[x] + ct * (bb1[x] - bb0[x]), float(in & 255u),
+                                 float((in >> 8) & 255u), float((in >> 16) & 255u));
+            } else {
+                a = alpha[x];
+            }
+            alpha[x] = temporal_pixel(a, prev + x, tp);
+            any |= prev[x];
+            all &= prev[x];
         }
-        a = temporal_pixel(a, prev + x, tp);
-        alpha[x] = a;
-        const std::uint32_t px = foreground_pixel<P>(in, a, sr0[x] + st * (sr1[x] - sr0[x]), sg0[x] + st * (sg1[x] - sg0[x]),
-                                                     sb0[x] + st * (sb1[x] - sb0[x]), s, bal, restore);
-        std::memcpy(rgba + 4 * x, &px, 4);
+        if (any == 0) {
+            // alpha < 1/131070 everywhere: foreground_pixel gives black with A = 0.
+            std::memset(rgba + 4 * x0, 0, 4 * std::size_t(x1 - x0));
+        } else if (all == 65535) {
+            // alpha > 1 - 1/131070 everywhere: the solve changes colours by < 0.002 levels, so
+            // F = I; despill only. (Pixels are one 32-bit word: byte loads next to a word store
+            // on the same row keep GCC from vectorising an in-place loop.)
+            for (int x = x0; x < x1; ++x) {
+                std::uint32_t in;
+                std::memcpy(&in, rgba + 4 * x, 4);
+                float c[3] = {float(in & 255u), float((in >> 8) & 255u), float((in >> 16) & 255u)};
+                const std::uint32_t px = despill_pack<P>(c, s, bal, restore) | 0xFF000000u;
+                std::memcpy(rgba + 4 * x, &px, 4);
+            }
+        } else {
+            for (int x = x0; x < x1; ++x) {
+                std::uint32_t in;
+                std::memcpy(&in, rgba + 4 * x, 4);
+                const std::uint32_t px =
+                    foreground_pixel<P>(in, alpha[x], sr0[x] + st * (sr1[x] - sr0[x]), sg0[x] + st * (sg1[x] - sg0[x]),
+                                        sb0[x] + st * (sb1[x] - sb0[x]), s, bal, restore);
+                std::memcpy(rgba + 4 * x, &px, 4);
+            }
+        }
     }
 }
 
