@@ -15,7 +15,7 @@ void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
     eps_ = eps;
     if (width == w_ && height == h_ && s == s_ && !stats_.empty()) {
         r_lo_ = std::max(1, int(std::lround(double(radius) / s)));
-        box_.configure(lw_, lh_, r_lo_, kStats);
+        box_.configure(lw_, lh_, r_lo_);
         return;
     }
     w_ = width;
@@ -26,12 +26,13 @@ void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
     r_lo_ = std::max(1, int(std::lround(double(radius) / s)));
     const std::size_t area = std::size_t(lw_) * lh_;
     stats_.assign(area * kStats, 0.f);
+    xsum_.assign(area * kStats, 0.f);
     means_.assign(area * kStats, 0.f);
     coef_.assign(area * 4, 0.f);
-    coef_mean_.assign(area * 4, 0.f);
+    coef_x_.assign(area * 4, 0.f);
     inv_count_x_.resize(lw_);
     for (int i = 0; i < lw_; ++i) inv_count_x_[i] = 1.f / float(std::min(width, (i + 1) * s) - i * s);
-    box_.configure(lw_, lh_, r_lo_, kStats);
+    box_.configure(lw_, lh_, r_lo_);
 }
 
 namespace {
@@ -60,9 +61,16 @@ void FastGuidedFilter::accumulate_row(int y, const std::uint8_t* rgba, const flo
 }
 
 void FastGuidedFilter::store_block(int y, const float* rowsum) {
+    // Block sums -> block means (guide scaled to [0,1]) and the products the model needs, then
+    // the box filter's horizontal step: everything row-local is done here, in parallel with
+    // the other blocks, so solve() is a single pass.
+    const int j = y / s_;
+    const std::size_t o = std::size_t(j) * lw_;
+    float* st[kStats];
+    for (int k = 0; k < kStats; ++k) st[k] = plane(stats_, k) + o;
     for (int k = 0; k < 4; ++k) {
         const float* __restrict acc = rowsum + std::size_t(k) * w_;
-        float* __restrict dst = plane(stats_, k) + std::size_t(y / s_) * lw_;
+        float* __restrict dst = st[k];
         const int full = w_ / s_;
         for (int i = 0; i < full; ++i) {
             float sum = 0.f;
@@ -75,6 +83,16 @@ void FastGuidedFilter::store_block(int y, const float* rowsum) {
             dst[full] = sum;
         }
     }
+    const float rows = float(std::min(h_, (j + 1) * s_) - j * s_);
+    for (int i = 0; i < lw_; ++i) {
+        const float inv = inv_count_x_[i] / rows, ig = inv * (1.f / 255.f);
+        const float r = st[R][i] * ig, g = st[G][i] * ig, b = st[B][i] * ig, p = st[P][i] * inv;
+        st[R][i] = r, st[G][i] = g, st[B][i] = b, st[P][i] = p;
+        st[RR][i] = r * r, st[RG][i] = r * g, st[RB][i] = r * b;
+        st[GG][i] = g * g, st[GB][i] = g * b, st[BB][i] = b * b;
+        st[RP][i] = r * p, st[GP][i] = g * p, st[BP][i] = b * p;
+    }
+    for (int k = 0; k < kStats; ++k) box_.sum_x(st[k], plane(xsum_, k) + o);
 }
 
 namespace {
@@ -117,38 +135,24 @@ void solve_coefficients(float* const* mn, float eps, std::size_t o0, std::size_t
 }  // namespace
 
 void FastGuidedFilter::solve(ThreadPool& pool) {
-    const int lw = lw_, lh = lh_;
-    float* st[kStats];
+    const int lw = lw_;
+    const std::size_t area = std::size_t(lw) * lh_;
     float* mn[kStats];
-    for (int k = 0; k < kStats; ++k) st[k] = plane(stats_, k), mn[k] = plane(means_, k);
-
-    // Block sums -> block means (guide scaled to [0,1]), then the products the model needs.
-    pool.parallel_rows(lh, [&](int j0, int j1) {
+    for (int k = 0; k < kStats; ++k) mn[k] = plane(means_, k);
+    float* co[4];
+    for (int k = 0; k < 4; ++k) co[k] = coef_.data() + k * area;
+    const float eps = eps_;
+    // Per low-resolution row: the box means (vertical step), A = (Cov(I) + eps*Id)^-1 Cov(I,p),
+    // b = mean(p) - A.mean(I), and the horizontal step of the coefficients' own box mean (its
+    // vertical step runs as coefficient_rows stretches a row).
+    pool.parallel_rows(lh_, [&](int j0, int j1) {
         for (int j = j0; j < j1; ++j) {
-            const float rows = float(std::min(h_, (j + 1) * s_) - j * s_);
             const std::size_t o = std::size_t(j) * lw;
-            for (int i = 0; i < lw; ++i) {
-                const float inv = inv_count_x_[i] / rows, ig = inv * (1.f / 255.f);
-                const float r = st[R][o + i] * ig, g = st[G][o + i] * ig, b = st[B][o + i] * ig, p = st[P][o + i] * inv;
-                st[R][o + i] = r, st[G][o + i] = g, st[B][o + i] = b, st[P][o + i] = p;
-                st[RR][o + i] = r * r, st[RG][o + i] = r * g, st[RB][o + i] = r * b;
-                st[GG][o + i] = g * g, st[GB][o + i] = g * b, st[BB][o + i] = b * b;
-                st[RP][o + i] = r * p, st[GP][o + i] = g * p, st[BP][o + i] = b * p;
-            }
+            for (int k = 0; k < kStats; ++k) box_.mean_y(plane(xsum_, k), std::size_t(lw), j, mn[k] + o);
+            solve_coefficients(mn, eps, o, o + lw, co);
+            for (int k = 0; k < 4; ++k) box_.sum_x(co[k] + o, coef_x_.data() + k * area + o);
         }
     }, 8);
-    box_.run(st, mn, kStats, pool);
-
-    // Per low-resolution pixel: A = (Cov(I) + eps*Id)^-1 Cov(I,p), b = mean(p) - A.mean(I).
-    float* co[4] = {coef_.data(), coef_.data() + std::size_t(lw) * lh, coef_.data() + 2 * std::size_t(lw) * lh,
-                    coef_.data() + 3 * std::size_t(lw) * lh};
-    const float eps = eps_;
-    pool.parallel_rows(lh, [&](int j0, int j1) {
-        solve_coefficients(mn, eps, std::size_t(j0) * lw, std::size_t(j1) * lw, co);
-    }, 8);
-    float* cm[4];
-    for (int k = 0; k < 4; ++k) cm[k] = coef_mean_.data() + std::size_t(k) * lw * lh;
-    box_.run(co, cm, 4, pool);
 }
 
 namespace {
@@ -182,10 +186,10 @@ FastGuidedFilter::CoefRows FastGuidedFilter::coefficient_rows(int y, RowCache& c
         cache.tag[k] = j;
         float* out = cache.buf + std::size_t(k) * 4 * w_;
         for (int c = 0; c < 4; ++c) {
+            box_.mean_y(coef_x_.data() + c * area, std::size_t(lw_), j, tmp);
             // The guide's 1/255 is folded into A, so kernels work on 0..255 pixels directly.
-            const float* src = coef_mean_.data() + c * area + std::size_t(j) * lw_;
-            const float scale = c < 3 ? 1.f / 255.f : 1.f;
-            for (int i = 0; i < lw_; ++i) tmp[i] = src[i] * scale;
+            if (c < 3)
+                for (int i = 0; i < lw_; ++i) tmp[i] *= 1.f / 255.f;
             expand_linear(tmp, lw_, s_, w_, out + std::size_t(c) * w_);
         }
         return out;

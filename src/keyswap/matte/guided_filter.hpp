@@ -5,7 +5,8 @@
 // models alpha locally as a linear function of RGB, q = A.I + b, fitted over a window; edges and
 // strands that exist in the full-resolution luma/RGB come back, flat areas stay flat, and there
 // is no halo because the model cannot invent structure absent from the image.
-// Speed: the statistics are computed on a copy reduced by `scale` (box means via BoxMean), and
+// Speed: the statistics are computed on a copy reduced by `scale` (box means via BoxMean, its
+// row-local steps fused into the per-block and per-row work, so solve is one parallel pass), and
 // only the four coefficient planes are interpolated back: along x once per low-resolution row
 // and task (RowCache), along y in the per-pixel kernel that uses them.
 //
@@ -77,10 +78,11 @@ private:
 
     int w_ = 0, h_ = 0, s_ = 1, lw_ = 0, lh_ = 0, r_lo_ = 1;
     float eps_ = 1e-3f;
-    std::vector<float> stats_;   // kStats low-resolution planes (sums, then products)
+    std::vector<float> stats_;   // kStats low-resolution planes: block means and products
+    std::vector<float> xsum_;    // their horizontal window sums
     std::vector<float> means_;   // their box means
     std::vector<float> coef_;    // A_r, A_g, A_b, b
-    std::vector<float> coef_mean_;
+    std::vector<float> coef_x_;  // their horizontal window sums
     std::vector<float> inv_count_x_;
     BoxMean box_;
 };
