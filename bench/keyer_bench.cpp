@@ -75,6 +75,19 @@ void BM_ChromaAlphaRow(benchmark::State& st) {
 }
 BENCHMARK(BM_ChromaAlphaRow);
 
+// The matte pass's kernel: alpha plus the guided filter's column sums.
+void BM_ChromaAlphaSumsRow(benchmark::State& st) {
+    Rows w(1920);
+    std::vector<float> sums(4 * 1920, 0.f);
+    const auto lv = matte::MatteLevels::from_clips(0.06, 0.85);
+    for (auto _ : st) {
+        matte::chroma_alpha_sums_row(w.rgba.data(), w.ds.data(), w.ds.data(), 0.5f, {-0.5f, 1.f, -0.5f}, lv, 1920, sums.data());
+        benchmark::DoNotOptimize(sums.data());
+    }
+    st.SetItemsProcessed(st.iterations() * 1920);
+}
+BENCHMARK(BM_ChromaAlphaSumsRow);
+
 void BM_ForegroundDespillRow(benchmark::State& st) {
     Rows w(1920);
     const std::vector<std::uint8_t> src = w.rgba;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "keyswap/matte/row_kernels.hpp"
 
@@ -167,7 +168,9 @@ void refine_kernel(const float* __restrict ar0, const float* __restrict ar1, con
         const float ag = ag0[x] + ty * (ag1[x] - ag0[x]);
         const float ab = ab0[x] + ty * (ab1[x] - ab0[x]);
         const float bb = b0[x] + ty * (b1[x] - b0[x]);
-        const float r = rgba[4 * x], g = rgba[4 * x + 1], b = rgba[4 * x + 2];
+        std::uint32_t px;  // one word per pixel: shifts and masks, not a byte shuffle per channel
+        std::memcpy(&px, rgba + 4 * x, 4);
+        const float r = float(px & 255u), g = float((px >> 8) & 255u), b = float((px >> 16) & 255u);
         alpha[x] = guided_alpha(ar, ag, ab, bb, r, g, b);
     }
 }
