@@ -94,14 +94,18 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
             for (int i = 0; i < gw_; ++i) {
                 const int x0 = i * cell_, x1 = std::min(img.width, x0 + cell_);
                 // Pass 1: mean difference of candidates; pass 2: average only the candidates near
-                // the top of that range, which drops edge pixels mixed with the foreground.
+                // the top of that range, which drops edge pixels mixed with the foreground. Pass 1
+                // keeps each sample's difference (or a value no floor passes) for pass 2.
+                float dsamp[kMaxSamples];
                 double dsum = 0, sum[3] = {};
                 int n = 0, n2 = 0, samples = 0;
                 for (int y = y0 + step / 2; y < y1; y += step) {
                     const std::uint8_t* row = img.row(y);
                     for (int x = x0 + step / 2; x < x1; x += step, ++samples) {
                         float d;
-                        if (is_screen(row + 4 * x, d)) dsum += d, ++n;
+                        const bool screen = is_screen(row + 4 * x, d);
+                        dsamp[samples] = screen ? d : -1e30f;
+                        if (screen) dsum += d, ++n;
                     }
                 }
                 const std::size_t cell = std::size_t(j) * gw_ + i;
@@ -110,11 +114,11 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
                     continue;
                 }
                 const float floor_d = 0.85f * float(dsum / n);
+                int k = 0;
                 for (int y = y0 + step / 2; y < y1; y += step) {
                     const std::uint8_t* row = img.row(y);
-                    for (int x = x0 + step / 2; x < x1; x += step) {
-                        float d;
-                        if (is_screen(row + 4 * x, d) && d >= floor_d) {
+                    for (int x = x0 + step / 2; x < x1; x += step, ++k) {
+                        if (dsamp[k] >= floor_d) {
                             sum[0] += row[4 * x], sum[1] += row[4 * x + 1], sum[2] += row[4 * x + 2];
                             ++n2;
                         }

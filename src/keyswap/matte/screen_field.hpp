@@ -46,6 +46,8 @@ public:
     float measured_fraction() const { return measured_fraction_; }
 
     static constexpr int kMaxCells = 256;
+    // Samples per cell (a step of cell/8, at least 1): at most 15x15 (cells under 16 pixels).
+    static constexpr int kMaxSamples = 256;
 
 private:
     void resize(int width, int height);
