@@ -61,6 +61,38 @@ void FastGuidedFilter::accumulate_row(int y, const std::uint8_t* rgba, const flo
     if (ends_block(y)) store_block(y, rowsum);
 }
 
+namespace {
+// dst[i] = sum of acc over [i*S, min(w, (i+1)*S)).
+template <int S>
+KEYSWAP_ROW_KERNEL void block_sums_of(const float* __restrict acc, int w, float* __restrict dst) {
+    const int full = w / S;
+    for (int i = 0; i < full; ++i) {
+        float sum = 0.f;
+        for (int q = 0; q < S; ++q) sum += acc[i * S + q];
+        dst[i] = sum;
+    }
+    if (full * S < w) {
+        float sum = 0.f;
+        for (int x = full * S; x < w; ++x) sum += acc[x];
+        dst[full] = sum;
+    }
+}
+
+// The scale is 1..8 (configure clamps it): a constant block width lets the sum vectorise.
+void block_sums(const float* acc, int w, int s, float* dst) {
+    switch (s) {
+        case 1: block_sums_of<1>(acc, w, dst); break;
+        case 2: block_sums_of<2>(acc, w, dst); break;
+        case 3: block_sums_of<3>(acc, w, dst); break;
+        case 4: block_sums_of<4>(acc, w, dst); break;
+        case 5: block_sums_of<5>(acc, w, dst); break;
+        case 6: block_sums_of<6>(acc, w, dst); break;
+        case 7: block_sums_of<7>(acc, w, dst); break;
+        default: block_sums_of<8>(acc, w, dst); break;
+    }
+}
+}  // namespace
+
 void FastGuidedFilter::store_block(int y, const float* rowsum) {
     // Block sums -> block means (guide scaled to [0,1]) and the products the model needs, then
     // the box filter's horizontal step: everything row-local is done here, in parallel with
@@ -69,21 +101,7 @@ void FastGuidedFilter::store_block(int y, const float* rowsum) {
     const std::size_t o = std::size_t(j) * lw_;
     float* st[kStats];
     for (int k = 0; k < kStats; ++k) st[k] = plane(stats_, k) + o;
-    for (int k = 0; k < 4; ++k) {
-        const float* __restrict acc = rowsum + std::size_t(k) * w_;
-        float* __restrict dst = st[k];
-        const int full = w_ / s_;
-        for (int i = 0; i < full; ++i) {
-            float sum = 0.f;
-            for (int q = 0; q < s_; ++q) sum += acc[i * s_ + q];
-            dst[i] = sum;
-        }
-        if (full < lw_) {
-            float sum = 0.f;
-            for (int x = full * s_; x < w_; ++x) sum += acc[x];
-            dst[full] = sum;
-        }
-    }
+    for (int k = 0; k < 4; ++k) block_sums(rowsum + std::size_t(k) * w_, w_, s_, st[k]);
     const float rows = float(std::min(h_, (j + 1) * s_) - j * s_);
     for (int i = 0; i < lw_; ++i) {
         const float inv = inv_count_x_[i] / rows, ig = inv * (1.f / 255.f);
