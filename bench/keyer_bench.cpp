@@ -75,6 +75,19 @@ void BM_ChromaAlphaRow(benchmark::State& st) {
 }
 BENCHMARK(BM_ChromaAlphaRow);
 
+// The matte pass's kernel: alpha plus the guided filter's column sums.
+void BM_ChromaAlphaSumsRow(benchmark::State& st) {
+    Rows w(1920);
+    std::vector<float> sums(4 * 1920, 0.f);
+    const auto lv = matte::MatteLevels::from_clips(0.06, 0.85);
+    for (auto _ : st) {
+        matte::chroma_alpha_sums_row(w.rgba.data(), w.ds.data(), w.ds.data(), 0.5f, {-0.5f, 1.f, -0.5f}, lv, 1920, sums.data());
+        benchmark::DoNotOptimize(sums.data());
+    }
+    st.SetItemsProcessed(st.iterations() * 1920);
+}
+BENCHMARK(BM_ChromaAlphaSumsRow);
+
 void BM_ForegroundDespillRow(benchmark::State& st) {
     Rows w(1920);
     const std::vector<std::uint8_t> src = w.rgba;
@@ -86,6 +99,30 @@ void BM_ForegroundDespillRow(benchmark::State& st) {
     st.SetItemsProcessed(st.iterations() * 1920);
 }
 BENCHMARK(BM_ForegroundDespillRow);
+
+// The fused finish (refine, temporal, foreground solve, despill, packing) on one cached row.
+void BM_FinishRow(benchmark::State& st) {
+    Rows w(1920);
+    const std::vector<std::uint8_t> src = w.rgba;
+    std::vector<float> coef(4 * 1920, 0.001f);
+    std::vector<std::uint16_t> prev(1920, 30000);
+    matte::FinishRow f;
+    f.refine = true;
+    for (int k = 0; k < 4; ++k) f.coef_lo[k] = f.coef_hi[k] = coef.data() + k * 1920;
+    f.coef_t = 0.3f;
+    f.screen_lo[0] = f.screen_hi[0] = w.sr.data();
+    f.screen_lo[1] = f.screen_hi[1] = w.sg.data();
+    f.screen_lo[2] = f.screen_hi[2] = w.sb.data();
+    f.screen_t = 0.5f;
+    f.prev = prev.data();
+    for (auto _ : st) {
+        std::copy(src.begin(), src.end(), w.rgba.begin());
+        matte::finish_row(w.rgba.data(), w.a.data(), f, 1920);
+        benchmark::DoNotOptimize(w.rgba.data());
+    }
+    st.SetItemsProcessed(st.iterations() * 1920);
+}
+BENCHMARK(BM_FinishRow);
 
 void BM_CompositeOver1080p(benchmark::State& st) {
     ThreadPool pool(2);

@@ -6,12 +6,10 @@
 
 namespace keyswap::matte {
 
-void BoxMean::configure(int width, int height, int radius, int planes) {
+void BoxMean::configure(int width, int height, int radius) {
     w_ = width;
     h_ = height;
     r_ = radius;
-    const std::size_t need = std::size_t(planes) * width * height;
-    if (tmp_.size() < need) tmp_.resize(need);
     inv_x_.resize(width);
     inv_y_.resize(height);
     for (int x = 0; x < width; ++x) inv_x_[x] = 1.f / float(std::min(width - 1, x + radius) - std::max(0, x - radius) + 1);
@@ -20,7 +18,8 @@ void BoxMean::configure(int width, int height, int radius, int planes) {
 
 namespace {
 
-// dst[x] = sum of src over [x-r, x+r] clipped to the row.
+// Direct window sums rather than running sums: radii are small at low resolution, and a sum
+// over shifted rows vectorises where a running sum is one long dependency chain.
 KEYSWAP_ROW_KERNEL
 void window_sum_row(const float* __restrict src, float* __restrict dst, int w, int r) {
     const int lo = std::min(r, w), hi = std::max(lo, w - r);
@@ -53,22 +52,10 @@ void column_mean_row(const float* base, std::size_t stride, int a, int b, float 
 
 }  // namespace
 
-void BoxMean::run(const float* const* in, float* const* out, int planes, ThreadPool& pool) {
-    const int w = w_, h = h_, r = r_;
-    const std::size_t area = std::size_t(w) * h;
-    // Direct window sums rather than running sums: radii are small at low resolution, and a sum
-    // over shifted rows vectorises where a running sum is one long dependency chain.
-    pool.parallel_rows(h, [&](int y0, int y1) {
-        for (int k = 0; k < planes; ++k)
-            for (int y = y0; y < y1; ++y)
-                window_sum_row(in[k] + std::size_t(y) * w, tmp_.data() + k * area + std::size_t(y) * w, w, r);
-    }, 8);
-    pool.parallel_rows(h, [&](int y0, int y1) {
-        for (int k = 0; k < planes; ++k)
-            for (int y = y0; y < y1; ++y)
-                column_mean_row(tmp_.data() + k * area, std::size_t(w), std::max(0, y - r), std::min(h - 1, y + r), inv_y_[y],
-                                inv_x_.data(), w, out[k] + std::size_t(y) * w);
-    }, 8);
+void BoxMean::sum_x(const float* src, float* dst) const { window_sum_row(src, dst, w_, r_); }
+
+void BoxMean::mean_y(const float* xsum, std::size_t stride, int y, float* dst) const {
+    column_mean_row(xsum, stride, std::max(0, y - r_), std::min(h_ - 1, y + r_), inv_y_[y], inv_x_.data(), w_, dst);
 }
 
 }  // namespace keyswap::matte

@@ -26,6 +26,12 @@ struct MatteLevels {
 void chroma_alpha_row(const std::uint8_t* rgba, const float* ds, const std::array<float, 3>& w, MatteLevels levels,
                       int n, float* alpha);
 
+// The same alpha with D(S) given as two rows and a weight (ds = ds0 + t * (ds1 - ds0), see
+// ScreenField::rows), not stored but added, with the pixel's r, g, b (0..255), to the column
+// sums sums[0..3][x] (planes of n floats: r, g, b, alpha), for the guided filter's statistics.
+void chroma_alpha_sums_row(const std::uint8_t* rgba, const float* ds0, const float* ds1, float t,
+                           const std::array<float, 3>& w, MatteLevels levels, int n, float* sums);
+
 // Clean-plate difference keying: raw alpha is the RGB distance from the plate divided by
 // `tolerance` (0..255 units), then the same levels.
 void plate_alpha_row(const float* r, const float* g, const float* b, const float* pr, const float* pg,

@@ -8,6 +8,8 @@
 // Thread safety: pure row kernels over caller-owned rows.
 #include <cstdint>
 
+#include "keyswap/matte/temporal.hpp"
+
 namespace keyswap::matte {
 
 struct DespillParams {
@@ -22,5 +24,28 @@ struct DespillParams {
 // Pixels with alpha 0 become black (invisible in straight alpha; cheap to encode).
 void foreground_row(std::uint8_t* rgba, const float* alpha, const float* sr, const float* sg, const float* sb,
                     int primary, const DespillParams& d, int n);
+
+// What the keyer's last per-row step reads besides the pixel row. Rows given as lo/hi pairs
+// with a weight t are interpolated in the kernel: value = lo[x] + t * (hi[x] - lo[x]).
+struct FinishRow {
+    // With `refine`, alpha comes from the guided filter's coefficient rows (A_r, A_g, A_b for a
+    // 0..255 guide, b; see FastGuidedFilter::coefficient_rows); otherwise it is read from alpha.
+    bool refine = false;
+    const float* coef_lo[4] = {};
+    const float* coef_hi[4] = {};
+    float coef_t = 0.f;
+    const float* screen_lo[3] = {};  // screen colour r, g, b (0..255)
+    const float* screen_hi[3] = {};
+    float screen_t = 0.f;
+    std::uint16_t* prev = nullptr;  // previous matte (temporal.hpp), updated
+    TemporalParams temporal;        // strength 0 on the first frame
+    DespillParams despill;
+    int primary = 1;                // the screen's primary channel
+};
+
+// The fused finish of one row: alpha (refined or given) -> temporal smoothing -> alpha[x]
+// written -> foreground solve and despill as foreground_row -> RGBA8 written in place. One
+// pass over the row, with every intermediate in registers.
+void finish_row(std::uint8_t* rgba, float* alpha, const FinishRow& f, int n);
 
 }  // namespace keyswap::matte

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-
-#include <opencv2/imgproc.hpp>
+#include <cstring>
 
 #include "keyswap/matte/row_kernels.hpp"
 
@@ -17,7 +16,7 @@ void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
     eps_ = eps;
     if (width == w_ && height == h_ && s == s_ && !stats_.empty()) {
         r_lo_ = std::max(1, int(std::lround(double(radius) / s)));
-        box_.configure(lw_, lh_, r_lo_, kStats);
+        box_.configure(lw_, lh_, r_lo_);
         return;
     }
     w_ = width;
@@ -28,13 +27,13 @@ void FastGuidedFilter::configure(int width, int height, int radius, float eps) {
     r_lo_ = std::max(1, int(std::lround(double(radius) / s)));
     const std::size_t area = std::size_t(lw_) * lh_;
     stats_.assign(area * kStats, 0.f);
+    xsum_.assign(area * kStats, 0.f);
     means_.assign(area * kStats, 0.f);
     coef_.assign(area * 4, 0.f);
-    coef_mean_.assign(area * 4, 0.f);
-    wide_.assign(std::size_t(width) * lh_ * 4, 0.f);
+    coef_x_.assign(area * 4, 0.f);
     inv_count_x_.resize(lw_);
     for (int i = 0; i < lw_; ++i) inv_count_x_[i] = 1.f / float(std::min(width, (i + 1) * s) - i * s);
-    box_.configure(lw_, lh_, r_lo_, kStats);
+    box_.configure(lw_, lh_, r_lo_);
 }
 
 namespace {
@@ -57,25 +56,62 @@ void sum_row(const std::uint8_t* __restrict rgba, const float* __restrict p, int
 void FastGuidedFilter::accumulate_row(int y, const std::uint8_t* rgba, const float* p, float* rowsum) {
     // Rows of a block are summed at full width first (plain vector adds); the horizontal
     // reduction by s runs once per block, on its last row.
-    const bool first = y % s_ == 0, last = y % s_ == s_ - 1 || y == h_ - 1;
-    if (first) std::fill(rowsum, rowsum + 4 * std::size_t(w_), 0.f);
+    if (starts_block(y)) std::fill(rowsum, rowsum + 4 * std::size_t(w_), 0.f);
     sum_row(rgba, p, w_, rowsum);
-    if (!last) return;
-    for (int k = 0; k < 4; ++k) {
-        const float* __restrict acc = rowsum + std::size_t(k) * w_;
-        float* __restrict dst = plane(stats_, k) + std::size_t(y / s_) * lw_;
-        const int full = w_ / s_;
-        for (int i = 0; i < full; ++i) {
-            float sum = 0.f;
-            for (int q = 0; q < s_; ++q) sum += acc[i * s_ + q];
-            dst[i] = sum;
-        }
-        if (full < lw_) {
-            float sum = 0.f;
-            for (int x = full * s_; x < w_; ++x) sum += acc[x];
-            dst[full] = sum;
-        }
+    if (ends_block(y)) store_block(y, rowsum);
+}
+
+namespace {
+// dst[i] = sum of acc over [i*S, min(w, (i+1)*S)).
+template <int S>
+KEYSWAP_ROW_KERNEL void block_sums_of(const float* __restrict acc, int w, float* __restrict dst) {
+    const int full = w / S;
+    for (int i = 0; i < full; ++i) {
+        float sum = 0.f;
+        for (int q = 0; q < S; ++q) sum += acc[i * S + q];
+        dst[i] = sum;
     }
+    if (full * S < w) {
+        float sum = 0.f;
+        for (int x = full * S; x < w; ++x) sum += acc[x];
+        dst[full] = sum;
+    }
+}
+
+// The scale is 1..8 (configure clamps it): a constant block width lets the sum vectorise.
+void block_sums(const float* acc, int w, int s, float* dst) {
+    switch (s) {
+        case 1: block_sums_of<1>(acc, w, dst); break;
+        case 2: block_sums_of<2>(acc, w, dst); break;
+        case 3: block_sums_of<3>(acc, w, dst); break;
+        case 4: block_sums_of<4>(acc, w, dst); break;
+        case 5: block_sums_of<5>(acc, w, dst); break;
+        case 6: block_sums_of<6>(acc, w, dst); break;
+        case 7: block_sums_of<7>(acc, w, dst); break;
+        default: block_sums_of<8>(acc, w, dst); break;
+    }
+}
+}  // namespace
+
+void FastGuidedFilter::store_block(int y, const float* rowsum) {
+    // Block sums -> block means (guide scaled to [0,1]) and the products the model needs, then
+    // the box filter's horizontal step: everything row-local is done here, in parallel with
+    // the other blocks, so solve() is a single pass.
+    const int j = y / s_;
+    const std::size_t o = std::size_t(j) * lw_;
+    float* st[kStats];
+    for (int k = 0; k < kStats; ++k) st[k] = plane(stats_, k) + o;
+    for (int k = 0; k < 4; ++k) block_sums(rowsum + std::size_t(k) * w_, w_, s_, st[k]);
+    const float rows = float(std::min(h_, (j + 1) * s_) - j * s_);
+    for (int i = 0; i < lw_; ++i) {
+        const float inv = inv_count_x_[i] / rows, ig = inv * (1.f / 255.f);
+        const float r = st[R][i] * ig, g = st[G][i] * ig, b = st[B][i] * ig, p = st[P][i] * inv;
+        st[R][i] = r, st[G][i] = g, st[B][i] = b, st[P][i] = p;
+        st[RR][i] = r * r, st[RG][i] = r * g, st[RB][i] = r * b;
+        st[GG][i] = g * g, st[GB][i] = g * b, st[BB][i] = b * b;
+        st[RP][i] = r * p, st[GP][i] = g * p, st[BP][i] = b * p;
+    }
+    for (int k = 0; k < kStats; ++k) box_.sum_x(st[k], plane(xsum_, k) + o);
 }
 
 namespace {
@@ -118,50 +154,24 @@ void solve_coefficients(float* const* mn, float eps, std::size_t o0, std::size_t
 }  // namespace
 
 void FastGuidedFilter::solve(ThreadPool& pool) {
-    const int lw = lw_, lh = lh_;
-    float* st[kStats];
+    const int lw = lw_;
+    const std::size_t area = std::size_t(lw) * lh_;
     float* mn[kStats];
-    for (int k = 0; k < kStats; ++k) st[k] = plane(stats_, k), mn[k] = plane(means_, k);
-
-    // Block sums -> block means (guide scaled to [0,1]), then the products the model needs.
-    pool.parallel_rows(lh, [&](int j0, int j1) {
+    for (int k = 0; k < kStats; ++k) mn[k] = plane(means_, k);
+    float* co[4];
+    for (int k = 0; k < 4; ++k) co[k] = coef_.data() + k * area;
+    const float eps = eps_;
+    // Per low-resolution row: the box means (vertical step), A = (Cov(I) + eps*Id)^-1 Cov(I,p),
+    // b = mean(p) - A.mean(I), and the horizontal step of the coefficients' own box mean (its
+    // vertical step runs as coefficient_rows stretches a row).
+    pool.parallel_rows(lh_, [&](int j0, int j1) {
         for (int j = j0; j < j1; ++j) {
-            const float rows = float(std::min(h_, (j + 1) * s_) - j * s_);
             const std::size_t o = std::size_t(j) * lw;
-            for (int i = 0; i < lw; ++i) {
-                const float inv = inv_count_x_[i] / rows, ig = inv * (1.f / 255.f);
-                const float r = st[R][o + i] * ig, g = st[G][o + i] * ig, b = st[B][o + i] * ig, p = st[P][o + i] * inv;
-                st[R][o + i] = r, st[G][o + i] = g, st[B][o + i] = b, st[P][o + i] = p;
-                st[RR][o + i] = r * r, st[RG][o + i] = r * g, st[RB][o + i] = r * b;
-                st[GG][o + i] = g * g, st[GB][o + i] = g * b, st[BB][o + i] = b * b;
-                st[RP][o + i] = r * p, st[GP][o + i] = g * p, st[BP][o + i] = b * p;
-            }
+            for (int k = 0; k < kStats; ++k) box_.mean_y(plane(xsum_, k), std::size_t(lw), j, mn[k] + o);
+            solve_coefficients(mn, eps, o, o + lw, co);
+            for (int k = 0; k < 4; ++k) box_.sum_x(co[k] + o, coef_x_.data() + k * area + o);
         }
     }, 8);
-    box_.run(st, mn, kStats, pool);
-
-    // Per low-resolution pixel: A = (Cov(I) + eps*Id)^-1 Cov(I,p), b = mean(p) - A.mean(I).
-    float* co[4] = {coef_.data(), coef_.data() + std::size_t(lw) * lh, coef_.data() + 2 * std::size_t(lw) * lh,
-                    coef_.data() + 3 * std::size_t(lw) * lh};
-    const float eps = eps_;
-    pool.parallel_rows(lh, [&](int j0, int j1) {
-        solve_coefficients(mn, eps, std::size_t(j0) * lw, std::size_t(j1) * lw, co);
-    }, 8);
-    float* cm[4];
-    for (int k = 0; k < 4; ++k) cm[k] = coef_mean_.data() + std::size_t(k) * lw * lh;
-    box_.run(co, cm, 4, pool);
-    // Fold the guide's 1/255 into A so refine_row works on 0..255 rows directly, then stretch the
-    // coefficient planes to full width (OpenCV's SIMD resize; same half-pixel centres as ours).
-    // refine_row only interpolates vertically between two of these rows.
-    pool.parallel_rows(lh, [&](int j0, int j1) {
-        for (int k = 0; k < 3; ++k)
-            for (std::size_t o = std::size_t(j0) * lw; o < std::size_t(j1) * lw; ++o) cm[k][o] *= 1.f / 255.f;
-    }, 8);
-    for (int k = 0; k < 4; ++k) {
-        const cv::Mat src(lh, lw, CV_32FC1, cm[k]);
-        cv::Mat dst(lh, w_, CV_32FC1, wide_.data() + std::size_t(k) * w_ * lh);
-        cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_LINEAR);
-    }
 }
 
 namespace {
@@ -171,29 +181,51 @@ void refine_kernel(const float* __restrict ar0, const float* __restrict ar1, con
                    const float* __restrict ag1, const float* __restrict ab0, const float* __restrict ab1,
                    const float* __restrict b0, const float* __restrict b1, const std::uint8_t* __restrict rgba, float ty,
                    int n, float* __restrict alpha) {
-    // The regularised linear model leaves ~0.5% residue next to edges in flat areas; snapping
-    // the outer 1% to 0 and 1 keeps solid regions solid and the backdrop clean (no faint halo).
-    constexpr float snap = 0.01f, gain = 1.f / 0.98f;
     for (int x = 0; x < n; ++x) {
         const float ar = ar0[x] + ty * (ar1[x] - ar0[x]);
         const float ag = ag0[x] + ty * (ag1[x] - ag0[x]);
         const float ab = ab0[x] + ty * (ab1[x] - ab0[x]);
         const float bb = b0[x] + ty * (b1[x] - b0[x]);
-        const float r = rgba[4 * x], g = rgba[4 * x + 1], b = rgba[4 * x + 2];
-        alpha[x] = clampf((ar * r + ag * g + ab * b + bb - snap) * gain, 0.f, 1.f);
+        std::uint32_t px;  // one word per pixel: shifts and masks, not a byte shuffle per channel
+        std::memcpy(&px, rgba + 4 * x, 4);
+        const float r = float(px & 255u), g = float((px >> 8) & 255u), b = float((px >> 16) & 255u);
+        alpha[x] = guided_alpha(ar, ag, ab, bb, r, g, b);
     }
 }
 }  // namespace
 
-void FastGuidedFilter::refine_row(int y, const std::uint8_t* rgba, float* alpha) const {
+FastGuidedFilter::CoefRows FastGuidedFilter::coefficient_rows(int y, RowCache& cache) const {
     const float v = (float(y) + 0.5f) / float(s_) - 0.5f;
     const int j0 = std::clamp(int(std::floor(v)), 0, lh_ - 1), j1 = std::min(lh_ - 1, j0 + 1);
-    const float ty = clampf(v - float(j0), 0.f, 1.f);
-    const std::size_t plane = std::size_t(w_) * lh_;
-    const float* p0 = wide_.data() + std::size_t(j0) * w_;
-    const float* p1 = wide_.data() + std::size_t(j1) * w_;
-    refine_kernel(p0, p1, p0 + plane, p1 + plane, p0 + 2 * plane, p1 + 2 * plane, p0 + 3 * plane, p1 + 3 * plane, rgba, ty, w_,
-                  alpha);
+    const std::size_t area = std::size_t(lw_) * lh_;
+    float* tmp = cache.buf + 8 * std::size_t(w_);
+    // Slot of low-resolution row j, stretching it into the slot not holding `keep` if absent.
+    auto slot = [&](int j, int keep) {
+        for (int k = 0; k < 2; ++k)
+            if (cache.tag[k] == j) return cache.buf + std::size_t(k) * 4 * w_;
+        const int k = cache.tag[0] == keep ? 1 : 0;
+        cache.tag[k] = j;
+        float* out = cache.buf + std::size_t(k) * 4 * w_;
+        for (int c = 0; c < 4; ++c) {
+            box_.mean_y(coef_x_.data() + c * area, std::size_t(lw_), j, tmp);
+            // The guide's 1/255 is folded into A, so kernels work on 0..255 pixels directly.
+            if (c < 3)
+                for (int i = 0; i < lw_; ++i) tmp[i] *= 1.f / 255.f;
+            expand_linear(tmp, lw_, s_, w_, out + std::size_t(c) * w_);
+        }
+        return out;
+    };
+    const float* lo = slot(j0, j1);
+    const float* hi = slot(j1, j0);
+    CoefRows r;
+    for (int c = 0; c < 4; ++c) r.lo[c] = lo + std::size_t(c) * w_, r.hi[c] = hi + std::size_t(c) * w_;
+    r.t = clampf(v - float(j0), 0.f, 1.f);
+    return r;
+}
+
+void FastGuidedFilter::refine_row(int y, const std::uint8_t* rgba, float* alpha, RowCache& cache) const {
+    const CoefRows c = coefficient_rows(y, cache);
+    refine_kernel(c.lo[0], c.hi[0], c.lo[1], c.hi[1], c.lo[2], c.hi[2], c.lo[3], c.hi[3], rgba, c.t, w_, alpha);
 }
 
 }  // namespace keyswap::matte

@@ -158,19 +158,38 @@ struct Keyer::Impl {
         }
     }
 
-    // Regions, temporal, foreground solve, despill and packing for image row y.
-    void finish_row(int y, float* rows, float* alpha, std::uint8_t* rgba, int n) {
-        garbage.apply_garbage_row(y, alpha, n);
-        core.apply_core_row(y, alpha, n);
+    // Refinement (when `refine_here`), regions, temporal, foreground solve, despill and packing
+    // for image row y, in one fused kernel unless regions have to edit the matte in between.
+    void finish_row(int y, float* rows, FastGuidedFilter::RowCache& cache, bool refine_here, float* alpha,
+                    std::uint8_t* rgba, int n) {
+        FinishRow f;
+        const bool regions = garbage.active() || core.active();
+        if (refine_here && !regions) {
+            const auto c = guided.coefficient_rows(y, cache);
+            f.refine = true;
+            for (int k = 0; k < 4; ++k) f.coef_lo[k] = c.lo[k], f.coef_hi[k] = c.hi[k];
+            f.coef_t = c.t;
+        } else {
+            if (refine_here) guided.refine_row(y, rgba, alpha, cache);
+            garbage.apply_garbage_row(y, alpha, n);
+            core.apply_core_row(y, alpha, n);
+        }
+        if (spec.mode == KeySpec::Mode::Plate) {
+            deinterleave_rgb(plate.row(y), n, rows, rows + std::size_t(n), rows + 2 * std::size_t(n));
+            for (int c = 0; c < 3; ++c) f.screen_lo[c] = f.screen_hi[c] = rows + c * std::size_t(n);
+        } else {
+            const auto r = field.rows(y);
+            for (int c = 0; c < 3; ++c) f.screen_lo[c] = r.lo + c * std::size_t(n), f.screen_hi[c] = r.hi + c * std::size_t(n);
+            f.screen_t = r.t;
+        }
         // Without a previous matte the smoothing weight is 0 and the row only seeds `prev`.
-        TemporalParams t = temporal;
-        if (!has_prev) t.strength = 0.f;
-        temporal_row(alpha, prev.row(y), t, n);
-        float* sc[3] = {rows, rows + std::size_t(n), rows + 2 * std::size_t(n)};
-        screen_row(y, sc[0], sc[1], sc[2]);
-        DespillParams d = despill;
-        if (spec.mode == KeySpec::Mode::Plate) d.strength = 0.f;  // a plate has no screen hue
-        foreground_row(rgba, alpha, sc[0], sc[1], sc[2], screen ? screen->primary : 1, d, n);
+        f.prev = prev.row(y);
+        f.temporal = temporal;
+        if (!has_prev) f.temporal.strength = 0.f;
+        f.despill = despill;
+        if (spec.mode == KeySpec::Mode::Plate) f.despill.strength = 0.f;  // a plate has no screen hue
+        f.primary = screen ? screen->primary : 1;
+        matte::finish_row(rgba, alpha, f, n);
     }
 
     void process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times) {
@@ -197,17 +216,29 @@ struct Keyer::Impl {
         garbage.prepare(w, h);
         core.prepare(w, h);
         if (s.refine) guided.configure(w, h, s.refine_radius, float(s.refine_eps));
-        scratch.ensure(pool.size(), std::size_t(kRows) * w + (s.refine ? guided.scratch_floats() : 0));
+        scratch.ensure(pool.size(), std::size_t(kRows) * w +
+                                        (s.refine ? std::max(guided.scratch_floats(), guided.row_cache_floats()) : 0));
 
-        // Pass 1: raw matte, and the guided filter's low-resolution statistics. Work is split in
-        // blocks of the filter's scale so each low-resolution row has a single writer.
+        // Pass 1: the guided filter's low-resolution statistics of image and raw matte (the raw
+        // matte itself is only stored without refinement). Work is split in blocks of the
+        // filter's scale so each low-resolution row has a single writer.
+        const bool chroma = spec.mode != KeySpec::Mode::Plate;
         const int block = s.refine ? guided.scale() : 8;
         scratch.rewind();
         pool.parallel_rows((h + block - 1) / block, [&](int b0, int b1) {
             float* rows = scratch.acquire();
+            float* rowsum = rows + kRows * std::size_t(w);
             for (int y = b0 * block; y < std::min(h, b1 * block); ++y) {
+                if (s.refine && chroma) {
+                    const auto f = field.rows(y);
+                    if (guided.starts_block(y)) std::fill(rowsum, rowsum + 4 * std::size_t(w), 0.f);
+                    chroma_alpha_sums_row(img.row(y), f.lo + 3 * std::size_t(w), f.hi + 3 * std::size_t(w), f.t,
+                                          screen->weights, levels, w, rowsum);
+                    if (guided.ends_block(y)) guided.store_block(y, rowsum);
+                    continue;
+                }
                 alpha_row(y, img.row(y), rows, w, matte.row(y));
-                if (s.refine) guided.accumulate_row(y, img.row(y), matte.row(y), rows + kRows * std::size_t(w));
+                if (s.refine) guided.accumulate_row(y, img.row(y), matte.row(y), rowsum);
             }
         }, 1);
         lap("key.matte");
@@ -221,9 +252,10 @@ struct Keyer::Impl {
         scratch.rewind();
         pool.parallel_rows(h, [&](int y0, int y1) {
             float* rows = scratch.acquire();
+            FastGuidedFilter::RowCache cache{rows + kRows * std::size_t(w)};
             for (int y = y0; y < y1; ++y) {
-                if (s.refine) guided.refine_row(y, img.row(y), matte.row(y));
-                if (fused) finish_row(y, rows, matte.row(y), img.row(y), w);
+                if (fused) finish_row(y, rows, cache, s.refine, matte.row(y), img.row(y), w);
+                else if (s.refine) guided.refine_row(y, img.row(y), matte.row(y), cache);
             }
         });
         if (!fused) {
@@ -231,7 +263,8 @@ struct Keyer::Impl {
             scratch.rewind();
             pool.parallel_rows(h, [&](int y0, int y1) {
                 float* rows = scratch.acquire();
-                for (int y = y0; y < y1; ++y) finish_row(y, rows, matte.row(y), img.row(y), w);
+                FastGuidedFilter::RowCache cache{rows + kRows * std::size_t(w)};
+                for (int y = y0; y < y1; ++y) finish_row(y, rows, cache, false, matte.row(y), img.row(y), w);
             });
         }
         has_prev = true;

@@ -14,7 +14,7 @@ namespace keyswap::matte {
 // wider vectors roughly halve the keyer's time on any machine from 2013 on. ("arch=haswell"
 // would dispatch on the exact CPU model; x86-64-v3 is checked by features.)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define KEYSWAP_ROW_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define KEYSWAP_ROW_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define KEYSWAP_ROW_KERNEL
 #endif

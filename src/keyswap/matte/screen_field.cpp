@@ -34,6 +34,33 @@ void ScreenField::update_difference(const ScreenColour& key) {
     dgrid_.resize(std::size_t(gw_) * gh_);
     for (std::size_t i = 0; i < dgrid_.size(); ++i)
         dgrid_[i] = key.difference(grid_[3 * i], grid_[3 * i + 1], grid_[3 * i + 2]);
+    build_wide();
+}
+
+void ScreenField::build_wide() {
+    // Interpolating along x first and along y per image row is the same bilinear field (both
+    // steps are linear); the x step then runs once per grid row instead of once per image row.
+    const std::size_t w = std::size_t(width_);
+    wide_.resize(std::size_t(gh_) * 4 * w);
+    float coarse[kMaxCells];
+    for (int j = 0; j < gh_; ++j) {
+        float* out = wide_.data() + std::size_t(j) * 4 * w;
+        for (int c = 0; c < 4; ++c) {
+            for (int i = 0; i < gw_; ++i) {
+                const std::size_t cell = std::size_t(j) * gw_ + i;
+                coarse[i] = c < 3 ? grid_[cell * 3 + c] : dgrid_[cell];
+            }
+            expand_linear(coarse, gw_, cell_, width_, out + c * w);
+        }
+    }
+}
+
+ScreenField::Rows ScreenField::rows(int y) const {
+    const float v = (float(y) + 0.5f) * inv_cell_ - 0.5f;
+    const int j0 = std::clamp(int(std::floor(v)), 0, gh_ - 1), j1 = std::min(gh_ - 1, j0 + 1);
+    const float t = std::clamp(v - float(j0), 0.f, 1.f);
+    const std::size_t stride = std::size_t(4) * width_;
+    return {wide_.data() + std::size_t(j0) * stride, wide_.data() + std::size_t(j1) * stride, t};
 }
 
 void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour& key, ThreadPool& pool) {
@@ -67,14 +94,18 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
             for (int i = 0; i < gw_; ++i) {
                 const int x0 = i * cell_, x1 = std::min(img.width, x0 + cell_);
                 // Pass 1: mean difference of candidates; pass 2: average only the candidates near
-                // the top of that range, which drops edge pixels mixed with the foreground.
+                // the top of that range, which drops edge pixels mixed with the foreground. Pass 1
+                // keeps each sample's difference (or a value no floor passes) for pass 2.
+                float dsamp[kMaxSamples];
                 double dsum = 0, sum[3] = {};
                 int n = 0, n2 = 0, samples = 0;
                 for (int y = y0 + step / 2; y < y1; y += step) {
                     const std::uint8_t* row = img.row(y);
                     for (int x = x0 + step / 2; x < x1; x += step, ++samples) {
                         float d;
-                        if (is_screen(row + 4 * x, d)) dsum += d, ++n;
+                        const bool screen = is_screen(row + 4 * x, d);
+                        dsamp[samples] = screen ? d : -1e30f;
+                        if (screen) dsum += d, ++n;
                     }
                 }
                 const std::size_t cell = std::size_t(j) * gw_ + i;
@@ -83,11 +114,11 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
                     continue;
                 }
                 const float floor_d = 0.85f * float(dsum / n);
+                int k = 0;
                 for (int y = y0 + step / 2; y < y1; y += step) {
                     const std::uint8_t* row = img.row(y);
-                    for (int x = x0 + step / 2; x < x1; x += step) {
-                        float d;
-                        if (is_screen(row + 4 * x, d) && d >= floor_d) {
+                    for (int x = x0 + step / 2; x < x1; x += step, ++k) {
+                        if (dsamp[k] >= floor_d) {
                             sum[0] += row[4 * x], sum[1] += row[4 * x + 1], sum[2] += row[4 * x + 2];
                             ++n2;
                         }
@@ -163,23 +194,22 @@ void ScreenField::smooth() {
     }
 }
 
+namespace {
+KEYSWAP_ROW_KERNEL
+void lerp_row(const float* __restrict lo, const float* __restrict hi, float t, int n, float* __restrict out) {
+    for (int x = 0; x < n; ++x) out[x] = lo[x] + t * (hi[x] - lo[x]);
+}
+}  // namespace
+
 void ScreenField::expand_row(int y, float* r, float* g, float* b) const {
+    const Rows f = rows(y);
     float* outs[3] = {r, g, b};
-    for (int c = 0; c < 3; ++c) expand(grid_.data() + c, 3, y, outs[c]);
+    for (int c = 0; c < 3; ++c) lerp_row(f.lo + std::size_t(c) * width_, f.hi + std::size_t(c) * width_, f.t, width_, outs[c]);
 }
 
-void ScreenField::expand_difference_row(int y, float* ds) const { expand(dgrid_.data(), 1, y, ds); }
-
-void ScreenField::expand(const float* grid, int step, int y, float* out) const {
-    // Vertical interpolation between the two nearest grid rows (cell centres) at grid
-    // resolution, then linear ramps along the row.
-    const float v = (float(y) + 0.5f) * inv_cell_ - 0.5f;
-    const int j0 = std::clamp(int(std::floor(v)), 0, gh_ - 1), j1 = std::min(gh_ - 1, j0 + 1);
-    const float ty = std::clamp(v - float(j0), 0.f, 1.f);
-    float coarse[kMaxCells];
-    for (int i = 0; i < gw_; ++i)
-        coarse[i] = grid[(std::size_t(j0) * gw_ + i) * step] * (1.f - ty) + grid[(std::size_t(j1) * gw_ + i) * step] * ty;
-    expand_linear(coarse, gw_, cell_, width_, out);
+void ScreenField::expand_difference_row(int y, float* ds) const {
+    const Rows f = rows(y);
+    lerp_row(f.lo + std::size_t(3) * width_, f.hi + std::size_t(3) * width_, f.t, width_, ds);
 }
 
 }  // namespace keyswap::matte

@@ -31,23 +31,37 @@ public:
     // Writes the interpolated colour difference D(S) of the local screen for image row y.
     void expand_difference_row(int y, float* ds) const;
 
+    // The field at image row y without expanding it: the two grid rows around y, already
+    // interpolated to full width, and the weight of the second. Channel c (0..2 = r,g,b, 3 = D)
+    // of row y is lo[c*width + x] + t * (hi[c*width + x] - lo[c*width + x]), so row kernels
+    // can do the vertical step in registers. The pointers stay valid until the next estimate.
+    struct Rows {
+        const float* lo;
+        const float* hi;
+        float t;
+    };
+    Rows rows(int y) const;
+
     // Fraction of cells that held real backdrop samples (the rest were filled).
     float measured_fraction() const { return measured_fraction_; }
 
     static constexpr int kMaxCells = 256;
+    // Samples per cell (a step of cell/8, at least 1): at most 15x15 (cells under 16 pixels).
+    static constexpr int kMaxSamples = 256;
 
 private:
     void resize(int width, int height);
     void fill_holes();
     void smooth();
     void update_difference(const ScreenColour& key);
-    void expand(const float* grid, int step, int y, float* out) const;
+    void build_wide();
 
     int width_ = 0, height_ = 0, cell_ = 8, gw_ = 0, gh_ = 0;
     float inv_cell_ = 1.f / 8.f;
     std::vector<float> grid_;   // gw*gh*3 interleaved, 0..255
     std::vector<float> dgrid_;  // gw*gh: D(grid) under the key's weights
     std::vector<float> tmp_;    // same shape, for smoothing and filling
+    std::vector<float> wide_;   // per grid row: r, g, b, D expanded to the frame width
     std::vector<int> count_;    // per cell sample count (0 = hole)
     std::vector<int> next_;     // fill_holes' next generation of known cells
     float measured_fraction_ = 0.f;
