@@ -250,3 +250,21 @@ TEST(KeyerParams, RejectOutOfRangeAndMalformedValues) {
     EXPECT_THROW(k.update(b), Error);
     EXPECT_EQ(k.settings().softness, 0.0);
 }
+
+TEST(Keyer, GarbageRectanglesOutOfIntRangeAreUsageErrors) {
+    // Numbers that overflow int (or x+w that would) must be rejected, not wrapped.
+    for (const char* bad : {"0,0,99999999999,10", "2000000000,0,2000000000,10", "0,0,10", "1,2,3,4x", "-1,0,5,5", "0,0,0,5"}) {
+        matte::KeyerSettings s;
+        s.garbage = {bad};
+        try {
+            matte::Keyer k(s);
+            ADD_FAILURE() << "accepted " << bad;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Usage) << bad;
+            EXPECT_NE(std::string(e.what()).find("--garbage"), std::string::npos) << bad;
+        }
+    }
+    matte::KeyerSettings ok;
+    ok.garbage = {"0,0,1048576,1048576"};
+    EXPECT_NO_THROW(matte::Keyer{ok});
+}

@@ -1,5 +1,8 @@
 #include "keyswap/matte/garbage.hpp"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -10,12 +13,22 @@
 namespace keyswap::matte {
 
 Rect parse_rect(const std::string& text, const std::string& key) {
-    Rect r;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%d,%d,%d,%d%c", &r.x, &r.y, &r.w, &r.h, &tail) != 4 || r.x < 0 || r.y < 0 ||
-        r.w <= 0 || r.h <= 0)
+    // strtol with a range check, not sscanf("%d"): an out-of-range number must be an error,
+    // not undefined behaviour. 1<<20 px is far beyond any frame and keeps x+w inside int.
+    constexpr long kMax = 1L << 20;
+    long v[4];
+    const char* p = text.c_str();
+    bool ok = true;
+    for (int i = 0; i < 4 && ok; ++i) {
+        char* end = nullptr;
+        errno = 0;
+        v[i] = std::strtol(p, &end, 10);
+        ok = end != p && errno == 0 && v[i] >= 0 && v[i] <= kMax && *end == (i < 3 ? ',' : '\0');
+        p = end + (i < 3 ? 1 : 0);
+    }
+    if (!ok || v[2] == 0 || v[3] == 0)
         fail(ErrorKind::Usage, "invalid value '" + text + "' for --" + key + ": expected x,y,w,h in pixels, e.g. 0,0,200,1080");
-    return r;
+    return Rect{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3])};
 }
 
 void RegionMatte::set_mask(const ImageU8& mask) {
