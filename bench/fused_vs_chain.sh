@@ -18,7 +18,7 @@ T="$(mktemp -d)"; trap 'rm -rf "$T"' EXIT
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 
-read -r W H < <("$KS" probe --json "$IN" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["width"], j["height"])')
+read -r W H R < <("$KS" probe --json "$IN" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["width"], j["height"], j["fps_rational"])')
 SCREEN="$("$KS" process -i "$IN" -o "$T/probe.png" --key auto 2>&1 | sed -n 's/.*#\([0-9A-Fa-f]\{6\}\).*/\1/p' | head -1)"
 nproc_=$(nproc)
 echo "input: $IN (${W}x${H}), ${2:-all} frames, $nproc_ cores, screen #$SCREEN"
@@ -30,11 +30,16 @@ t1=$(now)
 "$KS" process -q -i "$T/keyed.mkv" -o "$T/swapped.mkv" --source "$SRC"
 "$KS" process -q -i "$T/swapped.mkv" -o "$T/chain.mp4" --background "$BG" --crf 18 --preset fast
 t2=$(now)
-ffmpeg -v error -y -i "$IN" -i "$BG" -filter_complex \
+ffmpeg -v error -y -i "$IN" -loop 1 -framerate "$R" -i "$BG" -filter_complex \
   "[1:v]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H}[bg];[0:v]chromakey=0x${SCREEN}:0.12:0.06,despill=type=green[fg];[bg][fg]overlay=shortest=1[out]" \
   -map "[out]" -map 0:a? ${2:+-frames:v $2} -c:v libx264 -crf 18 -preset fast -pix_fmt yuv420p -c:a copy "$T/ffmpeg.mp4"
 t3=$(now)
 
+# Every run must have written the same number of frames, or the times compare different work.
+count() { "$KS" probe --count --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"])'; }
+nf=$(count "$T/fused.mp4"); nc=$(count "$T/chain.mp4"); nff=$(count "$T/ffmpeg.mp4")
+echo "frames written: fused $nf, chain $nc, ffmpeg $nff"
+[ "$nf" = "$nc" ] && [ "$nf" = "$nff" ] || { echo "frame counts differ: the comparison is void" >&2; exit 1; }
 fused=$(secs "$t0" "$t1"); chain=$(secs "$t1" "$t2"); ff=$(secs "$t2" "$t3")
 printf '| run | wall s | vs fused |\n|---|---|---|\n'
 printf '| (a) keyswap fused (key + swap + composite) | %.2f | 1.00 |\n' "$fused"
