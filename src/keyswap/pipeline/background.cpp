@@ -72,8 +72,6 @@ Background::Background(const std::string& spec, BackgroundFit fit, BackgroundEnd
 
 Background::~Background() = default;
 
-void Background::scale_into(const ImageU8& src, int width, int height) { scale_rgba(src, scaled_, width, height, fit_); }
-
 const ImageU8& Background::next(int width, int height) {
     const bool size_changed = scaled_.width() != width || scaled_.height() != height;
     if (is_color_) {
@@ -89,7 +87,7 @@ const ImageU8& Background::next(int width, int height) {
     }
     if (!reader_) {  // still image
         if (!scaled_valid_ || size_changed) {
-            scale_into(decoded_.rgba, width, height);
+            scale_rgba(decoded_.rgba, scaled_, width, height, fit_);
             scaled_valid_ = true;
         }
         return scaled_;
@@ -105,7 +103,7 @@ const ImageU8& Background::next(int width, int height) {
         if (reader_->read(f)) decoded_ = std::move(f);
     }
     if (!have_decoded_) fail(ErrorKind::Input, "background video has no frames", spec_);
-    scale_into(decoded_.rgba, width, height);
+    scale_rgba(decoded_.rgba, scaled_, width, height, fit_);
     return scaled_;
 }
 

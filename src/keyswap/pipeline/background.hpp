@@ -31,8 +31,6 @@ public:
     bool is_color() const { return is_color_; }
 
 private:
-    void scale_into(const ImageU8& src, int width, int height);
-
     std::string spec_;
     BackgroundFit fit_;
     BackgroundEnd end_;

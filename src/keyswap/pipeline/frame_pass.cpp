@@ -161,8 +161,9 @@ void FramePass::process(Frame& frame) {
         keyer_->process(frame, matte_, pool_, &times_);
         matte = &matte_;
         if (summary_.screen.empty()) summary_.screen = keyer_->report().description;
-    } else if (frame.has_alpha) {
-        // A transparent input (an earlier keyed run) guides the swap with its own alpha.
+    } else if (frame.has_alpha && (swapper_ || !config_.options.debug_matte.empty())) {
+        // A transparent input (an earlier keyed run) guides the swap with its own alpha; the
+        // compositor reads that alpha from the frame itself, so nothing else needs the copy.
         Stopwatch sw;
         matte_.reshape(w, h, 1);
         pool_.parallel_rows(h, [&](int y0, int y1) {

@@ -31,10 +31,6 @@ public:
         std::lock_guard lock(m_);
         if (e_) std::rethrow_exception(e_);
     }
-    bool has() {
-        std::lock_guard lock(m_);
-        return e_ != nullptr;
-    }
 
 private:
     std::mutex m_;
