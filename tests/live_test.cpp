@@ -27,6 +27,10 @@
 #include "keyswap/pipeline/live_stats.hpp"
 #include "test_support.hpp"
 
+extern "C" {
+#include <libavcodec/packet.h>
+}
+
 extern char** environ;
 
 namespace keyswap {
@@ -367,6 +371,43 @@ TEST(LiveCli, SlowReceiverDropsFramesInsteadOfBuildingLatency) {
     EXPECT_GE(f["written"].get<int>(), processed * 9 / 10) << f.dump();
     EXPECT_LT(f["latency_capture_to_sent"]["p99_ms"].get<double>(), 300.0) << f.dump();
     EXPECT_LT(j["latency_capture_to_handoff"]["p99_ms"].get<double>(), 250.0);
+}
+
+TEST(LiveCli, FileAudioReachesTheRecordingInSync) {
+    const std::string clip = "video/man-on-green-screen.mp4";  // 720p30 with AAC audio
+    if (!has_asset(clip)) GTEST_SKIP() << kSkip;
+    const auto dir = test::scratch("live-audio");
+    const auto rec = dir / "rec.mkv";
+    const auto r = run_cli("live -q -i " + q(asset(clip)) + " --realtime --duration 2.5 --key auto --background '#000000' -o " +
+                           q(rec));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    io::MediaReader reader(rec);
+    ASSERT_TRUE(reader.info().has_audio);
+    Frame f;
+    double first_video = -1, last_video = 0;
+    double first_audio = 1e9, last_audio = 0;
+    const double atb = double(reader.audio_tb_num()) / reader.audio_tb_den();
+    auto take = [&] {
+        for (const auto& a : reader.take_audio()) {
+            const AVPacket* p = a.packet.get();
+            first_audio = std::min(first_audio, p->pts * atb);
+            last_audio = std::max(last_audio, (p->pts + p->duration) * atb);
+        }
+    };
+    int n = 0;
+    while (reader.read(f)) {
+        if (first_video < 0) first_video = f.time;
+        last_video = f.time;
+        ++n;
+        take();
+    }
+    take();
+    ASSERT_GT(n, 10);
+    // The audio covers the same stretch of the input as the frames (dropped frames leave gaps
+    // in the video, never a shift between the two).
+    EXPECT_NEAR(first_audio, first_video, 0.1);
+    EXPECT_NEAR(last_audio, last_video, 0.35);
+    EXPECT_GT(last_audio - first_audio, 1.5);
 }
 
 // Starts the CLI without waiting; stderr goes to `err`.
