@@ -267,6 +267,9 @@ struct LiveSink::Impl {
             av_dict_set(&mux, "cluster_time_limit", "0", 0);
         }
         if (spec.muxer == "flv") av_dict_set(&mux, "flvflags", "no_duration_filesize", 0);
+        // With its length in the PES header a receiver's demuxer can hand a frame on as soon as
+        // its last byte arrives, instead of waiting for the next frame's header.
+        if (spec.muxer == "mpegts") av_dict_set(&mux, "omit_video_pes_length", "0", 0);
         watch.arm(timeout_s);
         const int hr = avformat_write_header(out, &mux);
         av_dict_free(&mux);
