@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -78,8 +79,15 @@ int free_udp_port() {
     return ntohs(a.sin_port);
 }
 
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 struct RunResult {
     std::string name;
+    double cpu_ms_per_frame = 0;  // whole process (decode, pass, encode, receiver) per frame out
     pipeline::LiveReport report;
     pipeline::LatencySummary e2e;
     int received = 0;
@@ -132,10 +140,12 @@ RunResult run(const std::string& name, const std::string& clip, const pipeline::
         });
     RunResult r;
     r.name = name;
+    const double cpu0 = cpu_seconds();
     r.report = pipeline::run_live(job, work);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     stop = true;
     if (receiver.joinable()) receiver.join();
+    r.cpu_ms_per_frame = (cpu_seconds() - cpu0) * 1000.0 / std::max<std::int64_t>(1, r.report.processed + 1);
     r.received = static_cast<int>(e2e.size());
     r.e2e = pipeline::summarize(e2e);
     return r;
@@ -178,11 +188,12 @@ int main(int argc, char** argv) {
             j["e2e_p50_ms"] = r.e2e.p50;
             j["e2e_p95_ms"] = r.e2e.p95;
             j["e2e_p99_ms"] = r.e2e.p99;
+            j["cpu_ms_per_frame"] = r.cpu_ms_per_frame;
             std::printf("%s\n", j.dump().c_str());
         }
-        std::printf("\n| run | fps in | fps out | dropped | hand-off p50 / p95 / p99 ms | end-to-end p50 / p95 / p99 ms |\n|---|---|---|---|---|---|\n");
+        std::printf("\n| run | fps in | fps out | dropped | hand-off p50 / p95 / p99 ms | end-to-end p50 / p95 / p99 ms | CPU ms / frame |\n|---|---|---|---|---|---|---|\n");
         for (const char* name : {"anchor", "pass", "e2e"}) {
-            std::vector<double> fi, fo, dr, h50, h95, h99, e50, e95, e99;
+            std::vector<double> fi, fo, dr, h50, h95, h99, e50, e95, e99, cpu;
             for (const auto& r : all) {
                 if (r.name != name) continue;
                 fi.push_back(r.report.fps_in);
@@ -194,9 +205,10 @@ int main(int argc, char** argv) {
                 e50.push_back(r.e2e.p50);
                 e95.push_back(r.e2e.p95);
                 e99.push_back(r.e2e.p99);
+                cpu.push_back(r.cpu_ms_per_frame);
             }
-            std::printf("| %s | %.1f | %.1f | %.0f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f |\n", name, median(fi), median(fo), median(dr),
-                        median(h50), median(h95), median(h99), median(e50), median(e95), median(e99));
+            std::printf("| %s | %.1f | %.1f | %.0f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %.1f |\n", name, median(fi), median(fo),
+                        median(dr), median(h50), median(h95), median(h99), median(e50), median(e95), median(e99), median(cpu));
         }
         std::printf("\nstage ms (last pass run):");
         for (auto it = all.rbegin(); it != all.rend(); ++it)

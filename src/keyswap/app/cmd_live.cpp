@@ -1,6 +1,7 @@
 // keyswap live -i INPUT -o OUTPUT [-o OUTPUT ...]: camera or stream in, keyed and swapped out,
 // in real time (see docs/LIVE.md and pipeline/live_run.hpp).
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -107,6 +108,8 @@ void add_live(CLI::App& app) {
         if (!a->pass.debug_matte.empty()) fail(ErrorKind::Usage, "--debug-matte is for keyswap process, not live");
         ThreadPool::set_shared_threads(a->threads);
         pipeline::install_interrupt_handler();
+        // A receiver that went away must surface as a write error on that output, not end the process.
+        std::signal(SIGPIPE, SIG_IGN);
         const auto specs = pipeline::parse_outputs(job);  // clear output errors before models load
 
         auto config = std::make_shared<pipeline::PassConfig>();
