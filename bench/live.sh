@@ -14,5 +14,10 @@ T="$(mktemp -d)"; trap 'rm -rf "$T"' EXIT
 "$BUILD/keyswap" demo --out "$T" --frames 300 >/dev/null
 CLIP="$(ls "$T"/*green*.mp4 | head -1)"
 echo "clip: $CLIP; $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Calibration: the fused-pass bench whose idle-machine figure is in BENCHMARKS.md (9.4 ms at
+# 720p), run just before and after, shows how much the machine's load slows everything here.
+calib() { "$BUILD/keyswap" bench --frames 60 --size 1280x720 2>&1 | grep -E "^1280x720"; }
+echo "calibration before:"; calib
 "$BUILD/bench/live_e2e" "$CLIP" "$SRC" "$BG" "${1:-10}" "${2:-2}"
+echo "calibration after:"; calib
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
