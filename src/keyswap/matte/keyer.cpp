@@ -145,7 +145,7 @@ struct Keyer::Impl {
     }
 
     // Raw matte of image row y (after levels).
-    void alpha_row(int y, const std::uint8_t* rgba, float* rows, int n, float* alpha) const {
+    void alpha_row(int y, const std::uint8_t* rgba, float* rows, int n, float* alpha, MatteLevels levels) const {
         if (spec.mode == KeySpec::Mode::Plate) {
             float* c[6];
             for (int k = 0; k < 6; ++k) c[k] = rows + k * std::size_t(n);
@@ -158,22 +158,35 @@ struct Keyer::Impl {
         }
     }
 
-    // Refinement (when `refine_here`), regions, temporal, foreground solve, despill and packing
-    // for image row y, in one fused kernel unless regions have to edit the matte in between.
-    void finish_row(int y, float* rows, FastGuidedFilter::RowCache& cache, bool refine_here, float* alpha,
-                    std::uint8_t* rgba, int n) {
+    void process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& pool) {
+        ImageU8& img = frame.rgba;
+        if (img.empty()) return;
+        if (img.channels() != 4) fail(ErrorKind::Processing, "keyer: frames must be RGBA");
+        const int w = img.width(), h = img.height();
+        if (alpha.width() != w || alpha.height() != h || alpha.channels() != 1)
+            fail(ErrorKind::Processing, "keyer: the given matte is not frame-sized");
+        find_screen_colour(frame);
+        if (spec.mode == KeySpec::Mode::Plate) prepare_plate(w, h);
+        else field.estimate(img.view(), *screen, pool);
+        ImageF32 work = alpha;
+        Image<std::uint16_t> no_prev(w, h, 1);
+        scratch.ensure(pool.size(), std::size_t(kRows) * w);
+        scratch.rewind();
+        pool.parallel_rows(h, [&](int y0, int y1) {
+            float* rows = scratch.acquire();
+            for (int y = y0; y < y1; ++y) {
+                FinishRow f = finish_setup(y, rows, w);
+                f.prev = no_prev.row(y);
+                f.temporal.strength = 0.f;
+                matte::finish_row(img.row(y), work.row(y), f, w);
+            }
+        });
+        frame.has_alpha = true;
+    }
+
+    // The finish's screen rows, despill and temporal state for image row y.
+    FinishRow finish_setup(int y, float* rows, int n) {
         FinishRow f;
-        const bool regions = garbage.active() || core.active();
-        if (refine_here && !regions) {
-            const auto c = guided.coefficient_rows(y, cache);
-            f.refine = true;
-            for (int k = 0; k < 4; ++k) f.coef_lo[k] = c.lo[k], f.coef_hi[k] = c.hi[k];
-            f.coef_t = c.t;
-        } else {
-            if (refine_here) guided.refine_row(y, rgba, alpha, cache);
-            garbage.apply_garbage_row(y, alpha, n);
-            core.apply_core_row(y, alpha, n);
-        }
         if (spec.mode == KeySpec::Mode::Plate) {
             deinterleave_rgb(plate.row(y), n, rows, rows + std::size_t(n), rows + 2 * std::size_t(n));
             for (int c = 0; c < 3; ++c) f.screen_lo[c] = f.screen_hi[c] = rows + c * std::size_t(n);
@@ -189,6 +202,25 @@ struct Keyer::Impl {
         f.despill = despill;
         if (spec.mode == KeySpec::Mode::Plate) f.despill.strength = 0.f;  // a plate has no screen hue
         f.primary = screen ? screen->primary : 1;
+        return f;
+    }
+
+    // Refinement (when `refine_here`), regions, temporal, foreground solve, despill and packing
+    // for image row y, in one fused kernel unless regions have to edit the matte in between.
+    void finish_row(int y, float* rows, FastGuidedFilter::RowCache& cache, bool refine_here, float* alpha,
+                    std::uint8_t* rgba, int n) {
+        FinishRow f = finish_setup(y, rows, n);
+        const bool regions = garbage.active() || core.active();
+        if (refine_here && !regions) {
+            const auto c = guided.coefficient_rows(y, cache);
+            f.refine = true;
+            for (int k = 0; k < 4; ++k) f.coef_lo[k] = c.lo[k], f.coef_hi[k] = c.hi[k];
+            f.coef_t = c.t;
+        } else {
+            if (refine_here) guided.refine_row(y, rgba, alpha, cache);
+            garbage.apply_garbage_row(y, alpha, n);
+            core.apply_core_row(y, alpha, n);
+        }
         matte::finish_row(rgba, alpha, f, n);
     }
 
@@ -216,6 +248,7 @@ struct Keyer::Impl {
         garbage.prepare(w, h);
         core.prepare(w, h);
         if (s.refine) guided.configure(w, h, s.refine_radius, float(s.refine_eps));
+        const MatteLevels pass1 = levels;
         scratch.ensure(pool.size(), std::size_t(kRows) * w +
                                         (s.refine ? std::max(guided.scratch_floats(), guided.row_cache_floats()) : 0));
 
@@ -233,11 +266,11 @@ struct Keyer::Impl {
                     const auto f = field.rows(y);
                     if (guided.starts_block(y)) std::fill(rowsum, rowsum + 4 * std::size_t(w), 0.f);
                     chroma_alpha_sums_row(img.row(y), f.lo + 3 * std::size_t(w), f.hi + 3 * std::size_t(w), f.t,
-                                          screen->weights, levels, w, rowsum);
+                                          screen->weights, pass1, w, rowsum);
                     if (guided.ends_block(y)) guided.store_block(y, rowsum);
                     continue;
                 }
-                alpha_row(y, img.row(y), rows, w, matte.row(y));
+                alpha_row(y, img.row(y), rows, w, matte.row(y), pass1);
                 if (s.refine) guided.accumulate_row(y, img.row(y), matte.row(y), rowsum);
             }
         }, 1);
@@ -290,6 +323,10 @@ void Keyer::set_core_mask(const ImageU8& mask) { impl_->core.set_mask(mask); }
 
 void Keyer::process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times) {
     impl_->process(frame, matte, pool, times);
+}
+
+void Keyer::process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& pool) {
+    impl_->process_with_matte(frame, alpha, pool);
 }
 
 const KeyReport& Keyer::report() const { return impl_->report; }

@@ -78,6 +78,13 @@ public:
     // throws: Error(Input) when key=auto finds no backdrop, or plate mode has no plate.
     void process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times = nullptr);
 
+    // Keys `frame` in place with a given matte instead of pulling one: the same screen estimate,
+    // foreground solve and despill as process(), without refinement, regions or temporal
+    // smoothing. Used to key with an external matte, and by the benchmark's true-alpha reference.
+    // requires: alpha is frame-sized, values in [0,1].
+    // ensures: frame RGB = despilled foreground colour for that matte, A = round(255 * alpha).
+    void process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& pool);
+
     const KeyReport& report() const;
     const KeyerSettings& settings() const;
     // Live change between frames; validates like the constructor (the old settings stay on error).
