@@ -104,6 +104,26 @@ inline SceneSpec motion_scene(int w, int h, const std::string& texture) {
     return s;
 }
 
+// The fabric scene's panels, in fractions of the frame: a 3-px soft border, uniform opacity
+// `op` inside, colour = the photo (shifted) mixed with `dye`.
+struct Panel {
+    float x0, y0, x1, y1, op;
+    std::array<float, 3> dye;
+    float dye_mix;
+    const char* name;
+};
+inline const std::array<Panel, 6>& fabric_panels() {
+    static const std::array<Panel, 6> panels = {{
+        {0.42f, 0.08f, 0.58f, 0.45f, 0.2f, {235, 225, 215}, 0.6f, "pale chiffon"},
+        {0.62f, 0.08f, 0.78f, 0.45f, 0.35f, {200, 40, 60}, 0.5f, "red scarf"},
+        {0.82f, 0.08f, 0.97f, 0.45f, 0.5f, {60, 70, 190}, 0.5f, "blue veil"},
+        {0.42f, 0.55f, 0.6f, 0.92f, 0.65f, {230, 190, 60}, 0.45f, "yellow silk"},
+        {0.64f, 0.55f, 0.8f, 0.92f, 0.8f, {90, 60, 110}, 0.4f, "dark purple"},
+        {0.84f, 0.52f, 0.97f, 0.95f, 0.3f, {205, 215, 220}, 0.85f, "glass pane (near neutral)"},
+    }};
+    return panels;
+}
+
 namespace detail {
 
 inline float smooth_edge(float signed_distance) { return std::clamp(0.5f - signed_distance, 0.f, 1.f); }
@@ -295,19 +315,7 @@ inline void soft_subject(const SceneSpec& s, const cv::Mat3f& tex, cv::Mat1f& al
         over(premult, alpha, tex, head_and_body(s, 0.22f, 0.9f));
         // Five fabric panels at opacities 0.2 .. 0.8 and a glass pane, each with a soft 3-px
         // border; colour = the photo (shifted, so it is not the body's) tinted towards a dye.
-        struct Panel {
-            float x0, y0, x1, y1, op;
-            cv::Vec3f dye;
-            float dye_mix;
-        };
-        const Panel panels[] = {
-            {0.42f, 0.08f, 0.58f, 0.45f, 0.2f, {235, 225, 215}, 0.6f},   // pale chiffon
-            {0.62f, 0.08f, 0.78f, 0.45f, 0.35f, {200, 40, 60}, 0.5f},    // red scarf
-            {0.82f, 0.08f, 0.97f, 0.45f, 0.5f, {60, 70, 190}, 0.5f},     // blue veil
-            {0.42f, 0.55f, 0.6f, 0.92f, 0.65f, {230, 190, 60}, 0.45f},   // yellow silk
-            {0.64f, 0.55f, 0.8f, 0.92f, 0.8f, {90, 60, 110}, 0.4f},      // dark purple
-            {0.84f, 0.52f, 0.97f, 0.95f, 0.3f, {205, 215, 220}, 0.85f},  // glass pane (near neutral)
-        };
+        const auto& panels = fabric_panels();
         for (const auto& p : panels) {
             cv::Mat1f la(h, w, 0.f);
             cv::Mat3f col(h, w);
@@ -317,7 +325,8 @@ inline void soft_subject(const SceneSpec& s, const cv::Mat3f& tex, cv::Mat1f& al
                     const float d = std::max({p.x0 * w - x, x - p.x1 * w, p.y0 * h - y, y - p.y1 * h});
                     la(y, x) = p.op * std::clamp(0.5f - d / 3.f, 0.f, 1.f);
                     const cv::Vec3f t = tex(y, (x + shift) % w);
-                    col(y, x) = keyable(s, p.dye * p.dye_mix + t * (1.f - p.dye_mix));
+                    const cv::Vec3f dye(p.dye[0], p.dye[1], p.dye[2]);
+                    col(y, x) = keyable(s, dye * p.dye_mix + t * (1.f - p.dye_mix));
                 }
             over(premult, alpha, col, la);
         }

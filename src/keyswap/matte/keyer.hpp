@@ -31,12 +31,13 @@ struct KeyerSettings {
     double balance = 0.5;            // weight of the first non-screen channel (R for green, R for blue)
     double clip_black = 0.06;        // raw alpha at or below this becomes 0
     double clip_white = 0.85;        // raw alpha at or above this becomes 1
+    bool local_black = true;         // refined mattes: clip black only next to clear backdrop
     double plate_tolerance = 0.25;   // plate keying: colour distance (fraction of 255) that is fully opaque
     int shrink_grow = 0;             // px; negative shrinks the matte, positive grows it
     double softness = 0.0;           // px; blur radius applied to the matte edge
     bool refine = true;              // guided refinement of the matte by the full-resolution image
     int refine_radius = 8;           // px at full resolution
-    double refine_eps = 0.001;       // guided filter regularisation (larger = smoother matte)
+    double refine_eps = 0.0002;      // guided filter regularisation (larger = smoother matte, smaller = finer hair)
     double despill = 1.0;            // despill strength
     double despill_balance = 0.5;    // weight of the first non-screen channel in the spill limit
     double luma_restore = 0.0;       // give back this fraction of the luminance despill removed
