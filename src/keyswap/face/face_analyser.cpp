@@ -1,8 +1,96 @@
 #include "keyswap/face/face_analyser.hpp"
 
 #include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace keyswap::face {
+
+// One worker thread running full-frame detections on a copy of the frame, with its own
+// detector (detectors keep scratch buffers). At most one search is in flight; `poll` hands its
+// result to the analyser's thread, which alone touches the tracker.
+class BackgroundSearch {
+public:
+    BackgroundSearch(const std::string& kind, int detect_width)
+        : detector_(FaceDetector::create(kind, detect_width)), worker_([this] { run(); }) {}
+    ~BackgroundSearch() {
+        {
+            std::lock_guard lock(m_);
+            quit_ = true;
+        }
+        cv_.notify_all();
+        worker_.join();
+    }
+    bool busy() const {
+        std::lock_guard lock(m_);
+        return pending_ || running_;
+    }
+    // Starts a search on a copy of `rgba` unless one is in flight.
+    void start(ImageView<const std::uint8_t> rgba) {
+        std::lock_guard lock(m_);
+        if (pending_ || running_) return;
+        image_.reshape(rgba.width, rgba.height, 4);
+        for (int y = 0; y < rgba.height; ++y)
+            std::copy_n(rgba.row(y), static_cast<std::size_t>(rgba.width) * 4, image_.row(y));
+        pending_ = true;
+        cv_.notify_all();
+    }
+    // The finished search's detections (and its ms), once; rethrows the search's error.
+    std::optional<std::vector<Detection>> poll(double& ms) {
+        std::lock_guard lock(m_);
+        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+        if (!result_) return std::nullopt;
+        ms = ms_;
+        return std::exchange(result_, std::nullopt);
+    }
+    // A new clip: a search in flight belongs to the old one.
+    void discard() {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return !running_; });
+        pending_ = false;
+        result_.reset();
+        error_ = nullptr;
+    }
+
+private:
+    void run() {
+        std::unique_lock lock(m_);
+        for (;;) {
+            cv_.wait(lock, [&] { return quit_ || pending_; });
+            if (quit_) return;
+            pending_ = false;
+            running_ = true;
+            lock.unlock();
+            std::optional<std::vector<Detection>> found;
+            std::exception_ptr err;
+            Stopwatch sw;
+            try {
+                found = detector_->detect(image_.view());
+            } catch (...) {
+                err = std::current_exception();
+            }
+            lock.lock();
+            running_ = false;
+            result_ = std::move(found);
+            error_ = err;
+            ms_ = sw.ms();
+            cv_.notify_all();
+        }
+    }
+
+    std::unique_ptr<FaceDetector> detector_;
+    ImageU8 image_;  // written by start() only while no search runs
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    bool quit_ = false, pending_ = false, running_ = false;
+    std::optional<std::vector<Detection>> result_;
+    std::exception_ptr error_;
+    double ms_ = 0;
+    std::thread worker_;  // last: starts after the members it uses exist
+};
 
 namespace {
 // A landmark centre moving more than this many inter-ocular distances in one frame is a cut or
@@ -19,11 +107,13 @@ FaceAnalyser::FaceAnalyser(const AnalyserSettings& s)
     : s_(s), detector_(FaceDetector::create(s.detector, s.detect_width)), model_(LandmarkModel::shared()),
       tracker_(s.smoothing) {
     mean_shape_ = model_->mean_shape();
+    if (s_.background_search) search_ = std::make_unique<BackgroundSearch>(s_.detector, s_.detect_width);
 }
 
 FaceAnalyser::~FaceAnalyser() = default;
 
 void FaceAnalyser::reset() {
+    if (search_) search_->discard();
     tracker_.clear();
     frames_since_detect_ = kDetectNow;
     frames_since_full_ = kDetectNow;
@@ -52,11 +142,16 @@ bool FaceAnalyser::fit_all(ImageView<const std::uint8_t> rgba) {
 }
 
 const std::vector<Track>& FaceAnalyser::track(ImageView<const std::uint8_t> rgba, double time, StageTimes* times) {
+    return track_frame(rgba, time, times, search_ != nullptr);
+}
+
+const std::vector<Track>& FaceAnalyser::track_frame(ImageView<const std::uint8_t> rgba, double time, StageTimes* times, bool beside) {
     const double dt = have_time_ && time > last_time_ ? time - last_time_ : 1.0 / 30.0;
     last_time_ = have_time_ ? last_time_ + dt : time;
     have_time_ = true;
 
     tracker_.predict();
+    if (beside) return track_beside(rgba, dt, times);
     // With no face in view detection also runs only every N frames: a face entering is picked up
     // within N frames, and faceless stretches cost no more than tracked ones.
     const bool detect_now = lost_ || frames_since_detect_ + 1 >= s_.detect_every;
@@ -92,11 +187,7 @@ const std::vector<Track>& FaceAnalyser::track(ImageView<const std::uint8_t> rgba
         lost_ = !fit_all(rgba);
         fit_ms += sw.ms();
     }
-    for (auto& t : tracker_.tracks()) {
-        const float iod = std::max(1.0f, inter_ocular(t.raw));
-        if (t.frames > 1 && cv::norm(bounds(t.raw).tl() - bounds(t.smooth).tl()) > kJump * iod) t.smoother.reset();
-        t.smooth = s_.smooth ? t.smoother.filter(t.raw, dt, iod) : t.raw;
-    }
+    smooth_all(dt);
     if (times) {
         times->add("face.detect", detect_ms);
         times->add("face.landmarks", fit_ms);
@@ -104,9 +195,73 @@ const std::vector<Track>& FaceAnalyser::track(ImageView<const std::uint8_t> rgba
     return tracker_.tracks();
 }
 
+void FaceAnalyser::smooth_all(double dt) {
+    for (auto& t : tracker_.tracks()) {
+        const float iod = std::max(1.0f, inter_ocular(t.raw));
+        if (t.frames > 1 && cv::norm(bounds(t.raw).tl() - bounds(t.smooth).tl()) > kJump * iod) t.smoother.reset();
+        t.smooth = s_.smooth ? t.smoother.filter(t.raw, dt, iod) : t.raw;
+    }
+}
+
+// Live variant of track(): the full-frame search never runs in this frame. A finished search
+// joins first (its boxes are a few frames old; association by overlap and the landmark fit
+// that follows bring them to this frame); a new one starts when one is due, a track was lost
+// or none is followed; the cheap search around known faces still runs every detect_every.
+const std::vector<Track>& FaceAnalyser::track_beside(ImageView<const std::uint8_t> rgba, double dt, StageTimes* times) {
+    Stopwatch sw;
+    double bg_ms = 0;
+    if (frames_since_full_ >= kDetectNow) {
+        // The clip's first frame is searched in the frame (live mode processes it as its warm-up,
+        // before the clock starts), so the swap's own first-use work happens there too.
+        tracker_.associate(detector_->detect(rgba));
+        frames_since_full_ = 0;
+        frames_since_detect_ = 0;
+        const double detect_ms = sw.ms();
+        sw.reset();
+        lost_ = !fit_all(rgba);
+        smooth_all(dt);
+        if (times) {
+            times->add("face.detect", detect_ms);
+            times->add("face.landmarks", sw.ms());
+        }
+        return tracker_.tracks();
+    }
+    const bool joined = [&] {
+        auto found = search_->poll(bg_ms);
+        if (!found) return false;
+        tracker_.associate(*found);
+        return true;
+    }();
+    ++frames_since_full_;
+    const bool full_due = lost_ || tracker_.tracks().empty() || frames_since_full_ >= s_.detect_every * kFullSearchEvery;
+    if (full_due && !search_->busy()) {
+        search_->start(rgba);
+        frames_since_full_ = 0;
+    }
+    if (!joined && !tracker_.tracks().empty() && ++frames_since_detect_ >= s_.detect_every) {
+        std::vector<cv::Rect2f> boxes;
+        for (const auto& t : tracker_.tracks()) boxes.push_back(t.box);
+        tracker_.associate(detector_->detect_around(rgba, boxes));
+        frames_since_detect_ = 0;
+    }
+    if (joined) frames_since_detect_ = 0;
+    const double detect_ms = sw.ms();
+    sw.reset();
+    lost_ = !fit_all(rgba);
+    const double fit_ms = sw.ms();
+    smooth_all(dt);
+    if (times) {
+        times->add("face.detect", detect_ms);
+        times->add("face.landmarks", fit_ms);
+        if (joined) times->add("face.search-beside", bg_ms);
+    }
+    return tracker_.tracks();
+}
+
 const std::vector<Track>& FaceAnalyser::analyse(ImageView<const std::uint8_t> rgba) {
     reset();
-    return track(rgba, 0.0, nullptr);
+    // A still has no later frame for a background search to join: search it now.
+    return track_frame(rgba, 0.0, nullptr, false);
 }
 
 Embedding FaceAnalyser::embed(ImageView<const std::uint8_t> image, const Landmarks& landmarks) {

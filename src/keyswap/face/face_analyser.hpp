@@ -6,7 +6,11 @@
 // track is lost), fits 68 landmarks for every tracked face, verifies the track, and smooths the
 // landmarks (One Euro) unless smoothing is off. Embeddings are computed on request and cached
 // per track, because the recognition net is slow.
-// Thread safety: not thread safe; one per stream.
+// With `background_search` (live mode), full-frame searches (the ~35 ms step) run on the
+// analyser's own thread instead of in the frame that asks for them: tracking carries the known
+// faces meanwhile and the search result joins a later frame (a new face appears a few frames
+// late; no frame waits for the search). Searches around known faces stay in the frame.
+// Thread safety: not thread safe; one per stream (the background thread is internal).
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +30,10 @@ struct AnalyserSettings {
     int detect_width = 800;        // width of the detection image (HOG finds faces down to ~80 px there)
     bool smooth = true;
     OneEuroSettings smoothing;
+    bool background_search = false;  // full-frame searches beside the frames (live), joined later
 };
+
+class BackgroundSearch;
 
 class FaceAnalyser {
 public:
@@ -61,11 +68,15 @@ public:
 
 private:
     bool fit_all(ImageView<const std::uint8_t> rgba);  // false if a track was lost
+    void smooth_all(double dt);
+    const std::vector<Track>& track_frame(ImageView<const std::uint8_t> rgba, double time, StageTimes* times, bool beside);
+    const std::vector<Track>& track_beside(ImageView<const std::uint8_t> rgba, double dt, StageTimes* times);
 
     AnalyserSettings s_;
     std::unique_ptr<FaceDetector> detector_;
     std::shared_ptr<const LandmarkModel> model_;
     std::unique_ptr<FaceEmbedder> embedder_;
+    std::unique_ptr<BackgroundSearch> search_;  // only with background_search
     FaceTracker tracker_;
     Landmarks mean_shape_{};
     cv::Mat scratch_, patch_;

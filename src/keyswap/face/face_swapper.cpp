@@ -59,6 +59,7 @@ AnalyserSettings analyser_settings(const FaceSettings& s) {
     a.detector = s.detector;
     a.detect_every = s.detect_every;
     a.detect_width = s.detect_width;
+    a.background_search = s.background_detect;
     a.smooth = s.smooth;
     a.smoothing.min_cutoff = s.smooth_cutoff;
     a.smoothing.beta = s.smooth_beta;

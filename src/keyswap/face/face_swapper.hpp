@@ -32,6 +32,7 @@ struct FaceSettings {
     std::string detector = "hog";      // hog | cnn
     int detect_every = 5;              // frames between detections while tracking
     int detect_width = 800;            // width of the detection image (HOG finds faces down to ~80 px there)
+    bool background_detect = false;    // live: full-frame searches on their own thread (a mode, not a table row)
     bool smooth = true;                // One Euro smoothing of landmarks
     double smooth_cutoff = 1.0;        // Hz at rest
     double smooth_beta = 1.0;          // cutoff gain per (eye distance / s)

@@ -1,0 +1,180 @@
+// keyswap live -i INPUT -o OUTPUT [-o OUTPUT ...]: camera or stream in, keyed and swapped out,
+// in real time (see docs/LIVE.md and pipeline/live_run.hpp).
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "keyswap/app/command.hpp"
+#include "keyswap/app/param_flags.hpp"
+#include "keyswap/core/error.hpp"
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/io/media_writer.hpp"
+#include "keyswap/pipeline/frame_pass.hpp"
+#include "keyswap/pipeline/interrupt.hpp"
+#include "keyswap/pipeline/live_run.hpp"
+
+namespace keyswap::app {
+namespace {
+
+struct LiveArgs {
+    pipeline::LiveJob job;
+    std::string stats_json;
+    int threads = 0;
+    bool no_audio = false;
+    matte::KeyerSettings keyer;
+    face::FaceSettings face;
+    compose::ComposeSettings compose;
+    pipeline::PassOptions pass;
+};
+
+template <class S>
+bool any_given(const CLI::App* cmd, const ParamTable<S>& table) {
+    for (const auto& row : table.rows())
+        if (cmd->count("--" + row.key) > 0) return true;
+    return false;
+}
+
+// The pass's settings as one immutable snapshot. The pass thread compares the snapshot it
+// runs with the current one between frames and rebuilds the pass when it changed, so a
+// change never lands in the middle of a frame. (Today the snapshot is set once from the
+// flags; the settings schema's watched file will store new ones here.)
+class SettingsBox {
+public:
+    explicit SettingsBox(std::shared_ptr<const pipeline::PassConfig> first) : current_(std::move(first)) {}
+    std::shared_ptr<const pipeline::PassConfig> load() const { return current_.load(); }
+    void store(std::shared_ptr<const pipeline::PassConfig> next) { current_.store(std::move(next)); }
+
+private:
+    std::atomic<std::shared_ptr<const pipeline::PassConfig>> current_;
+};
+
+void write_json(const std::string& path, const pipeline::LiveReport& r) {
+    if (path.empty()) return;
+    std::ofstream f(path);
+    f << r.json().dump(2) << "\n";
+    if (!f) fail(ErrorKind::Output, "cannot write the stats file", path);
+}
+
+void add_live(CLI::App& app) {
+    auto a = std::make_shared<LiveArgs>();
+    auto& j = a->job;
+    auto* cmd = app.add_subcommand("live", "Live: camera, stream or paced file in; virtual camera, stream or recording out");
+    cmd->add_option("-i,--input", j.input, "Camera (/dev/video0), stream URL (udp:// srt:// rtmp:// rtsp://) or file (with --realtime)")
+        ->required();
+    cmd->add_option("-o,--output", j.outputs,
+                    "Repeatable: v4l2:/dev/videoN, udp:// srt:// tcp:// rtmp:// URL, webm:/mkv:/nut:TARGET (alpha for OBS), "
+                    "a recording file, or null:")
+        ->required();
+    cmd->add_option("--input-size", j.input_options.size, "Camera picture size, e.g. 1280x720")->group("Input");
+    cmd->add_option("--input-fps", j.input_options.fps, "Camera frame rate")->check(CLI::Range(1.0, 240.0))->group("Input");
+    cmd->add_option("--input-format", j.input_options.pixel_format, "Camera pixel format: mjpeg or yuyv")->group("Input");
+    cmd->add_flag("--realtime", j.input_options.realtime, "Play a file input at its own frame rate (like a camera)")->group("Input");
+    cmd->add_flag("--loop", j.input_options.loop, "Start a file input again at its end")->group("Input");
+    cmd->add_option("--input-timeout", j.input_options.timeout_s, "Seconds without data before an input or output counts as stalled")
+        ->check(CLI::Range(0.2, 300.0))->group("Input");
+    cmd->add_option("--reconnect", j.reconnect_tries, "Reconnection attempts for network inputs and outputs (with back-off)")
+        ->check(CLI::Range(0, 1000))->group("Input");
+    cmd->add_flag("--no-audio", a->no_audio, "Do not carry the input's audio");
+    cmd->add_option("--max-latency", j.max_latency_ms, "Drop frames older than this many ms instead of processing or sending them")
+        ->check(CLI::Range(0.0, 60000.0))->group("Live");
+    cmd->add_option("--queue", j.queue_depth, "Frames waiting per output before its oldest is dropped")->check(CLI::Range(1, 16))->group("Live");
+    cmd->add_option("--stats-every", j.stats_every_s, "Seconds between stats lines on stderr (0 = only at the end)")
+        ->check(CLI::Range(0.0, 3600.0))->group("Live");
+    cmd->add_option("--stats-json", a->stats_json, "Write the final stats as JSON to this file")->group("Live");
+    cmd->add_option("--duration", j.duration_s, "Stop after this many seconds")->check(CLI::Range(0.0, 1e7))->group("Live");
+    cmd->add_option("--stream-preset", j.encode.preset, "x264 preset of streams and recordings (ultrafast..medium)")->group("Encoding");
+    cmd->add_option("--stream-crf", j.encode.crf, "x264 quality of streams")->check(CLI::Range(0, 51))->group("Encoding");
+    cmd->add_option("--bitrate", j.encode.bitrate_kbps, "Stream bit-rate ceiling in kbit/s")->check(CLI::Range(100, 200000))->group("Encoding");
+    cmd->add_option("--camera-format", j.encode.camera_format, "Virtual camera pixel format: yuv420p or yuyv422")->group("Encoding");
+    cmd->add_option("--codec", j.encode.recording.codec, "Codec of recordings (as in process)")->group("Encoding");
+    cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
+    cmd->add_flag("-q,--quiet", j.quiet, "No periodic stats (the final stats still print)");
+    add_param_flags(cmd, matte::keyer_params(), a->keyer, "Keying");
+    add_param_flags(cmd, face::face_params(), a->face, "Face swap");
+    add_param_flags(cmd, compose::compose_params(), a->compose, "Compositing");
+    add_param_flags(cmd, pipeline::pass_params(), a->pass, "Output");
+    cmd->callback([a, cmd] {
+        auto& job = a->job;
+        job.keep_audio = !a->no_audio;
+        if (io::LiveInput::kind_of(job.input) == io::LiveInputKind::File && !job.input_options.realtime)
+            fail(ErrorKind::Usage,
+                 "a file input needs --realtime (played at its own frame rate, like a camera); to process a file as fast "
+                 "as possible use keyswap process",
+                 job.input);
+        if (job.input_options.loop && io::LiveInput::kind_of(job.input) != io::LiveInputKind::File)
+            fail(ErrorKind::Usage, "--loop is for file inputs", job.input);
+        if (!a->pass.debug_matte.empty()) fail(ErrorKind::Usage, "--debug-matte is for keyswap process, not live");
+        ThreadPool::set_shared_threads(a->threads);
+        pipeline::install_interrupt_handler();
+        const auto specs = pipeline::parse_outputs(job);  // clear output errors before models load
+
+        auto config = std::make_shared<pipeline::PassConfig>();
+        if (any_given(cmd, matte::keyer_params())) config->keyer = a->keyer;
+        if (any_given(cmd, face::face_params())) {
+            config->face = a->face;
+            config->face->background_detect = true;  // the full-frame search must not stall a frame
+        }
+        config->compose = a->compose;
+        config->options = a->pass;
+        SettingsBox settings(config);
+        std::shared_ptr<const pipeline::PassConfig> running = settings.load();
+        auto pass = std::make_unique<pipeline::FramePass>(*running, ThreadPool::shared());
+        {
+            std::vector<std::filesystem::path> reads = pass->input_files();
+            if (io::LiveInput::kind_of(job.input) == io::LiveInputKind::File) reads.emplace_back(job.input);
+            for (const auto& s : specs)
+                if (s.kind == io::LiveOutputKind::Recording || (s.kind == io::LiveOutputKind::Stream && !s.network))
+                    io::check_output_path(reads, s.target);
+        }
+        io::MediaInfo input_info;
+        io::OutputFormat as_output;  // what the outputs keep, for the pass's own checks
+        as_output.extension = "live";
+        as_output.codec_key = "live";
+        as_output.alpha = true;
+
+        pipeline::LiveWork work;
+        work.start = [&](const io::MediaInfo& in, const std::vector<io::LiveOutputSpec>& outs) {
+            input_info = in;
+            if (pass->makes_transparency(in.has_alpha))
+                for (const auto& s : outs)
+                    if (s.kind != io::LiveOutputKind::Null && !s.alpha)
+                        fail(ErrorKind::Usage,
+                             "the keyed result is transparent but this output has no alpha channel; give --background "
+                             "(#RRGGBB, an image or a video) or use an output that keeps alpha (webm:, mkv:, nut:)",
+                             s.text);
+            pass->start(in, as_output);
+        };
+        work.process = [&](Frame& f, io::SteadyTime) {
+            // Between frames: a new settings snapshot replaces the pass as a whole.
+            if (auto now = settings.load(); now != running) {
+                auto next = std::make_unique<pipeline::FramePass>(*now, ThreadPool::shared());
+                next->start(input_info, as_output);
+                pass = std::move(next);
+                running = now;
+            }
+            pass->process(f);
+        };
+        work.times = [&] { return pass->times(); };
+
+        pipeline::LiveReport report;
+        try {
+            pipeline::run_live(job, work, &report);
+        } catch (...) {
+            if (report.captured > 0) {
+                std::fputs(("keyswap: final stats\n" + report.text()).c_str(), stderr);
+                write_json(a->stats_json, report);
+            }
+            throw;
+        }
+        std::fputs(("keyswap: final stats\n" + report.text()).c_str(), stderr);
+        write_json(a->stats_json, report);
+        for (const auto& o : report.outputs)
+            if (o.state.rfind("failed", 0) == 0) fail(ErrorKind::Output, "output stopped early: " + o.state.substr(8));
+    });
+}
+
+const CommandRegistrar reg("live", add_live);
+
+}  // namespace
+}  // namespace keyswap::app
