@@ -2,6 +2,8 @@
 // one command, transparent outputs, and the clear errors around them.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "io_test_helpers.hpp"
@@ -22,9 +24,13 @@ protected:
 
 TEST_F(FusedCli, KeySwapAndCompositeInOneRunKeepsAudioAndFrames) {
     const auto out = scratch("fused-cli") / "out.mp4";
-    const auto r = run_cli("process -q -i " + q(clip) + " -o " + q(out) +
+    const auto r = run_cli("process -i " + q(clip) + " -o " + q(out) +
                            " --frames 100-129 --key auto --source " + q(face) + " --background '#203060'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The man faces the camera throughout these frames: the face swap must have happened.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex("faces swapped in ([0-9]+) of 30 frames"))) << r.err;
+    EXPECT_GE(std::stoi(m[1]), 25) << r.err;
     const auto info = nlohmann::json::parse(run_cli("probe --json --count " + q(out)).out);
     EXPECT_EQ(info["frames"], 30);
     EXPECT_EQ(info["audio"], true);
