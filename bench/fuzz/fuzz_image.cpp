@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "keyswap/core/error.hpp"
 #include "keyswap/io/media_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
