@@ -21,24 +21,9 @@
 namespace keyswap::matte {
 namespace {
 
-// Range checks for settings built in code rather than parsed through the table.
+// Range checks (from the table) for settings built in code rather than parsed through it.
 void validate_ranges(const KeyerSettings& s) {
-    for (const auto& row : keyer_params().rows()) {
-        std::visit(
-            [&](auto m) {
-                using M = std::decay_t<decltype(s.*m)>;
-                if constexpr (std::is_same_v<M, int> || std::is_same_v<M, double>) {
-                    const double v = double(s.*m);
-                    if (!(v >= row.min && v <= row.max)) {
-                        std::ostringstream os;
-                        os << "invalid value '" << v << "' for --" << row.key << ": must be between " << row.min
-                           << " and " << row.max;
-                        fail(ErrorKind::Usage, os.str());
-                    }
-                }
-            },
-            row.member);
-    }
+    keyer_params().validate(s);
     if (s.clip_black >= s.clip_white) fail(ErrorKind::Usage, "--clip-black must be below --clip-white");
 }
 
@@ -345,6 +330,13 @@ void Keyer::process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& 
 }
 
 const KeyReport& Keyer::report() const { return impl_->report; }
+void Keyer::validate(const KeyerSettings& n) {
+    validate_ranges(n);
+    (void)parse_key(n.key);
+    for (auto& t : n.garbage) (void)parse_rect(t, "garbage");
+    for (auto& t : n.core) (void)parse_rect(t, "core");
+}
+
 const KeyerSettings& Keyer::settings() const { return impl_->s; }
 void Keyer::update(const KeyerSettings& s) { impl_->configure(s); }
 void Keyer::reset() {

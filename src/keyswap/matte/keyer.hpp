@@ -88,6 +88,8 @@ public:
 
     const KeyReport& report() const;
     const KeyerSettings& settings() const;
+    // Checks settings as the constructor and update() do. Throws Error(Usage) naming the key.
+    static void validate(const KeyerSettings& s);
     // Live change between frames; validates like the constructor (the old settings stay on error).
     void update(const KeyerSettings& s);
     // Forgets temporal state and the detected screen colour (new clip or a cut).
