@@ -39,7 +39,7 @@ ImageU8 frame_of(int height) {
 
 void BM_FaceDetectHog(benchmark::State& st) {
     const ImageU8 f = frame_of(static_cast<int>(st.range(0)));
-    auto det = FaceDetector::create("hog", 640);
+    auto det = FaceDetector::create(DetectorKind::Hog, 640);
     for (auto _ : st) benchmark::DoNotOptimize(det->detect(f.view()));
 }
 BENCHMARK(BM_FaceDetectHog)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "keyer_colour_difference.hpp"
 #include "keyer_scenes.hpp"
 #include "keyswap/matte/keyer.hpp"
 
@@ -30,7 +31,10 @@ namespace {
 
 struct Options {
     int width = 1920, height = 1080, frames = 60, threads = 2;
-    bool quick = false, speed = true, quality = true;
+    bool quick = false, speed = true, quality = true, anchors = true, diag = false;
+    bool sim420 = false;  // the tests' in-process 4:2:0 instead of the H.264 round trip
+    std::string scenes = "green,blue,off-green,fabric,hair,motion";
+    matte::KeyerSettings keyer;  // keyswap's settings for the quality rows (defaults unless --set)
     std::string pictures, markdown, texture = KEYSWAP_ASSETS "/faces/astronaut.png";
     std::string key_image, key_out;  // --key-image IN OUTPREFIX: key one real picture with defaults
     fs::path work = fs::temp_directory_path() / "keyswap-keyer-bench";
@@ -98,41 +102,142 @@ std::string ffmpeg_chain(const std::array<std::uint8_t, 3>& key, bool blue, cons
     return vf.str();
 }
 
+void save_pictures(const Options& o, const scenes::SceneSpec& spec, const scenes::Scene& sc, const ImageF32& m,
+                   const ImageU8& ours, const ImageU8& ffmpeg, const ImageU8& cd, const ImageU8& reference) {
+    if (o.pictures.empty()) return;
+    fs::create_directories(o.pictures);
+    const fs::path pd = o.pictures;
+    const std::array<float, 3> magenta{255.f, 0.f, 255.f};
+    save_png(pd / (spec.name + "-input.png"), rgb_of(sc.frame));
+    cv::Mat mm;
+    cv::Mat(m.height(), m.width(), CV_32FC1, const_cast<float*>(m.data())).convertTo(mm, CV_8UC1, 255.0);
+    save_png(pd / (spec.name + "-matte.png"), mm);
+    save_png(pd / (spec.name + "-keyswap.png"), composite_png(ours, magenta));
+    if (!ffmpeg.empty()) save_png(pd / (spec.name + "-ffmpeg.png"), composite_png(ffmpeg, magenta));
+    if (!cd.empty()) save_png(pd / (spec.name + "-cdkey.png"), composite_png(cd, magenta));
+    save_png(pd / (spec.name + "-reference.png"), composite_png(reference, magenta));
+    save_png(pd / (spec.name + "-truth.png"), composite_png(sc.fg, magenta));
+}
+
+// Where keyswap's alpha error sits: by truth-alpha bin, the pixel count, mean signed error and
+// share of the SAD (development aid, --diag).
+void diagnose(const scenes::Scene& sc, const ImageU8& keyed) {
+    const double edges[] = {0.0, 1e-6, 0.2, 0.4, 0.6, 0.8, 1.0 - 1e-6, 1.0 + 1e-6};
+    double n[7] = {}, sum[7] = {}, sad[7] = {};
+    for (int y = 0; y < sc.alpha.height(); ++y)
+        for (int x = 0; x < sc.alpha.width(); ++x) {
+            const double t = sc.alpha.at(x, y), d = keyed.at(x, y, 3) / 255.0 - t;
+            int b = 0;
+            while (b < 6 && t >= edges[b + 1]) ++b;
+            n[b] += 1, sum[b] += d, sad[b] += std::fabs(d);
+        }
+    const char* names[] = {"0", "(0,.2)", "[.2,.4)", "[.4,.6)", "[.6,.8)", "[.8,1)", "1"};
+    for (int b = 0; b < 7; ++b)
+        std::printf("    truth %-8s n %8.0f  mean err %+.3f  SAD %.3f\n", names[b], n[b], n[b] ? sum[b] / n[b] : 0.0, sad[b] / 1000);
+}
+
 struct QualityRow {
     std::string scene, screen;
-    scenes::Errors ours, theirs;
+    scenes::Errors ours, theirs, cd, reference;
     FfmpegParams best_sad, best_mse, best_rms;
+    bench::ColourDifferenceParams cd_sad, cd_mse, cd_rms;
 };
 
 QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
     scenes::SceneSpec spec = spec_in;
-    spec.chroma420 = false;  // the real 4:2:0 comes from the H.264 round trip
+    spec.chroma420 = o.sim420;  // otherwise the real 4:2:0 comes from the H.264 round trip
     scenes::Scene sc = scenes::make_scene(spec);
     const fs::path dir = o.work / spec.name;
-    if (!scenes::h264_roundtrip(sc.frame, dir)) {
+    fs::create_directories(dir);
+    if (!o.sim420 && !scenes::h264_roundtrip(sc.frame, dir)) {
         std::fprintf(stderr, "ffmpeg H.264 round trip failed\n");
         std::exit(1);
     }
     QualityRow row;
     row.scene = spec.name;
-    // keyswap, defaults.
-    matte::Keyer keyer{matte::KeyerSettings{}};
+    // keyswap, defaults (or --set).
+    matte::Keyer keyer{o.keyer};
     ThreadPool pool(o.threads);
     Frame f;
     f.rgba = sc.frame;
     ImageF32 m;
     keyer.process(f, m, pool);
-    row.ours = scenes::measure(sc, f.rgba);
+    const scenes::Measure measure(sc);
+    row.ours = measure(f.rgba);
+    if (o.diag) {
+        diagnose(sc, f.rgba);
+        // Split of the composite error: keyswap's alpha with the true colour.
+        ImageU8 mix = sc.fg;
+        for (int y = 0; y < mix.height(); ++y)
+            for (int x = 0; x < mix.width(); ++x) mix.at(x, y, 3) = f.rgba.at(x, y, 3);
+        std::printf("    edge RMS with keyswap alpha + true colour: %.3f\n", measure(mix).edge_rms);
+        if (spec.layout == scenes::SceneSpec::Layout::Fabric)
+            for (const auto& p : scenes::fabric_panels()) {
+                const int x0 = int(p.x0 * spec.width) + 8, x1 = int(p.x1 * spec.width) - 8;
+                const int y0 = int(p.y0 * spec.height) + 8, y1 = int(p.y1 * spec.height) - 8;
+                double a = 0, t = 0, n = 0, ct[3] = {}, ck[3] = {};
+                for (int y = y0; y < y1; ++y)
+                    for (int x = x0; x < x1; ++x) {
+                        const double ak = f.rgba.at(x, y, 3) / 255.0, at = sc.alpha.at(x, y);
+                        a += ak, t += at, ++n;
+                        for (int c = 0; c < 3; ++c) ck[c] += ak * f.rgba.at(x, y, c), ct[c] += at * sc.fg.at(x, y, c);
+                    }
+                std::printf("    %-26s alpha %.3f (truth %.3f)  premult colour %3.0f %3.0f %3.0f (truth %3.0f %3.0f %3.0f)\n", p.name,
+                            a / n, t / n, ck[0] / n, ck[1] / n, ck[2] / n, ct[0] / n, ct[1] / n, ct[2] / n);
+            }
+    }
     row.screen = keyer.report().description;
     const auto key = keyer.report().screen_rgb;
+
+    // The practical limit: the true alpha with keyswap's foreground solve and despill.
+    Frame ref;
+    ref.rgba = sc.frame;
+    {
+        matte::Keyer rk{matte::KeyerSettings{}};
+        rk.process_with_matte(ref, sc.alpha, pool);
+    }
+    row.reference = measure(ref.rgba);
+    row.theirs = row.cd = {1e30, 1e30, 1e30};
+    ImageU8 best_pic, cd_pic;
+    if (!o.anchors) {
+        save_pictures(o, spec, sc, m, f.rgba, best_pic, cd_pic, ref.rgba);
+        return row;
+    }
+
+    // Colour-difference keyer (Keylight / Blender node): grid search, best per measure.
+    {
+        ImageU8 out;
+        std::vector<double> bals = {0.0, 0.25, 0.5, 0.75, 1.0}, blacks = {0.0, 0.05, 0.1, 0.2, 0.3},
+                            whites = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, spills = {0.5, 1.0};
+        if (o.quick) bals = {0.5}, blacks = {0.0, 0.1}, whites = {0.8, 1.0}, spills = {1.0};
+        for (double bal : bals)
+            for (double cb : blacks)
+                for (double cw : whites)
+                    for (double ds : spills)
+                        for (bool unmix : {false, true}) {
+                            bench::ColourDifferenceParams p{bal, cb, cw, ds, 0.5, unmix};
+                            bench::colour_difference_key(sc.frame, key, p, out);
+                            const auto e = measure(out);
+                            if (e.sad < row.cd.sad) row.cd.sad = e.sad, row.cd_sad = p;
+                            if (e.mse < row.cd.mse) row.cd.mse = e.mse, row.cd_mse = p;
+                            if (e.edge_rms < row.cd.edge_rms) row.cd.edge_rms = e.edge_rms, row.cd_rms = p, cd_pic = out;
+                        }
+        // Despill balance on the best composite's key.
+        for (double db : {0.0, 0.25, 0.75, 1.0}) {
+            bench::ColourDifferenceParams p = row.cd_rms;
+            p.despill_balance = db;
+            bench::colour_difference_key(sc.frame, key, p, out);
+            const auto e = measure(out);
+            if (e.edge_rms < row.cd.edge_rms) row.cd.edge_rms = e.edge_rms, row.cd_rms = p, cd_pic = out;
+        }
+    }
 
     // FFmpeg: grid search, keeping the best per measure (generous to FFmpeg).
     const fs::path in = dir / "frame.rgba", out = dir / "ff.rgba";
     write_raw(in, sc.frame);
     const std::string size = std::to_string(spec.width) + "x" + std::to_string(spec.height);
     const bool blue = spec.screen[2] > spec.screen[1];
-    ImageU8 keyed(spec.width, spec.height, 4), best_pic;
-    row.theirs = {1e30, 1e30, 1e30};
+    ImageU8 keyed(spec.width, spec.height, 4);
     auto trial = [&](const FfmpegParams& p) {
         const std::string cmd = "ffmpeg -v error -y -f rawvideo -pix_fmt rgba -s " + size + " -i " + in.string() +
                                 " -vf " + ffmpeg_chain(key, blue, p) + " -f rawvideo -pix_fmt rgba " + out.string();
@@ -140,7 +245,7 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
             std::fprintf(stderr, "ffmpeg failed: %s\n", cmd.c_str());
             std::exit(1);
         }
-        const auto e = scenes::measure(sc, keyed);
+        const auto e = measure(keyed);
         if (e.sad < row.theirs.sad) row.theirs.sad = e.sad, row.best_sad = p;
         if (e.mse < row.theirs.mse) row.theirs.mse = e.mse, row.best_mse = p;
         if (e.edge_rms < row.theirs.edge_rms) row.theirs.edge_rms = e.edge_rms, row.best_rms = p, best_pic = keyed;
@@ -158,18 +263,7 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
                 trial(p);
             }
 
-    if (!o.pictures.empty()) {
-        fs::create_directories(o.pictures);
-        const fs::path pd = o.pictures;
-        const std::array<float, 3> magenta{255.f, 0.f, 255.f};
-        save_png(pd / (spec.name + "-input.png"), rgb_of(sc.frame));
-        cv::Mat mm;
-        cv::Mat(m.height(), m.width(), CV_32FC1, m.data()).convertTo(mm, CV_8UC1, 255.0);
-        save_png(pd / (spec.name + "-matte.png"), mm);
-        save_png(pd / (spec.name + "-keyswap.png"), composite_png(f.rgba, magenta));
-        save_png(pd / (spec.name + "-ffmpeg.png"), composite_png(best_pic, magenta));
-        save_png(pd / (spec.name + "-truth.png"), composite_png(sc.fg, magenta));
-    }
+    save_pictures(o, spec, sc, m, f.rgba, best_pic, cd_pic, ref.rgba);
     return row;
 }
 
@@ -310,6 +404,15 @@ int main(int argc, char** argv) {
         else if (a == "--key-image") o.key_image = next(), o.key_out = next();
         else if (a == "--no-speed") o.speed = false;
         else if (a == "--no-quality") o.quality = false;
+        else if (a == "--no-anchors") o.anchors = false;
+        else if (a == "--diag") o.diag = true;
+        else if (a == "--sim420") o.sim420 = true;
+        else if (a == "--scenes") o.scenes = next();
+        else if (a == "--set") {  // --set key=value: a keyer setting for the quality rows
+            const std::string kv = next();
+            const auto eq = kv.find('=');
+            matte::keyer_params().set(o.keyer, kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1));
+        }
         else {
             std::fprintf(stderr, "usage: %s [--width W --height H --frames N --threads T --pictures DIR --markdown FILE --quick --no-speed --no-quality]\n", argv[0]);
             return 2;
@@ -319,23 +422,35 @@ int main(int argc, char** argv) {
     std::ostringstream md;
     if (o.quality) {
         md << "### Quality (" << o.width << "x" << o.height << ", after an H.264 yuv420p CRF 16 round trip)\n\n"
-           << "| scene | measure | keyswap (defaults) | FFmpeg best-tuned | ratio | FFmpeg's best parameters |\n"
-           << "|---|---|---:|---:|---:|---|\n";
+           << "Anchors tuned per scene and per measure (best over their grid); the reference is the true alpha with "
+              "keyswap's foreground solve and despill.\n\n"
+           << "| scene | measure | keyswap (defaults) | FFmpeg best | colour-diff best | true-alpha ref | vs FFmpeg | vs "
+              "colour-diff | vs ref |\n"
+           << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+        std::ostringstream params;
         for (const auto& spec : {scenes::green_scene(o.width, o.height, o.texture), scenes::blue_scene(o.width, o.height, o.texture),
-                                 scenes::offgreen_scene(o.width, o.height, o.texture)}) {
+                                 scenes::offgreen_scene(o.width, o.height, o.texture), scenes::fabric_scene(o.width, o.height, o.texture),
+                                 scenes::hair_scene(o.width, o.height, o.texture), scenes::motion_scene(o.width, o.height, o.texture)}) {
+            if (("," + o.scenes + ",").find("," + spec.name + ",") == std::string::npos) continue;
             const QualityRow r = quality(o, spec);
             std::printf("%-9s %s\n", r.scene.c_str(), r.screen.c_str());
             char line[512];
-            auto emit = [&](const char* what, double ours, double theirs, const FfmpegParams& p) {
-                std::printf("  %-22s keyswap %8.3f   ffmpeg %8.3f   ratio %.2f   (%s)\n", what, ours, theirs, ours / theirs, p.text().c_str());
-                std::snprintf(line, sizeof line, "| %s | %s | %.3f | %.3f | %.2f | %s |\n", r.scene.c_str(), what, ours, theirs,
-                              ours / theirs, p.text().c_str());
+            auto emit = [&](const char* what, double ours, double ff, double cd, double ref) {
+                std::printf("  %-20s keyswap %8.3f  ffmpeg %8.3f  cd %8.3f  ref %8.3f  (x%.2f x%.2f x%.2f)\n", what, ours, ff,
+                            cd, ref, ours / ff, ours / cd, ours / ref);
+                std::snprintf(line, sizeof line, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %.2f |\n",
+                              r.scene.c_str(), what, ours, ff, cd, ref, ours / ff, ours / cd, ours / ref);
                 md << line;
             };
-            emit("alpha SAD (/1000)", r.ours.sad, r.theirs.sad, r.best_sad);
-            emit("alpha MSE (x1000)", r.ours.mse, r.theirs.mse, r.best_mse);
-            emit("edge composite RMS", r.ours.edge_rms, r.theirs.edge_rms, r.best_rms);
+            emit("alpha SAD (/1000)", r.ours.sad, r.theirs.sad, r.cd.sad, r.reference.sad);
+            emit("alpha MSE (x1000)", r.ours.mse, r.theirs.mse, r.cd.mse, r.reference.mse);
+            emit("edge composite RMS", r.ours.edge_rms, r.theirs.edge_rms, r.cd.edge_rms, r.reference.edge_rms);
+            params << "| " << r.scene << " | " << r.best_rms.text() << " | " << r.cd_rms.text() << " | " << r.best_sad.text()
+                   << " | " << r.cd_sad.text() << " |\n";
         }
+        md << "\nAnchor parameters that won (edge composite RMS; alpha SAD):\n\n"
+           << "| scene | FFmpeg (composite) | colour-diff (composite) | FFmpeg (SAD) | colour-diff (SAD) |\n|---|---|---|---|---|\n"
+           << params.str();
         md << "\n";
     }
     if (o.speed) {

@@ -11,7 +11,7 @@
 namespace keyswap::test {
 namespace {
 
-Frame swapped(const std::string& blend) {
+Frame swapped(face::BlendMode blend) {
     face::FaceSettings s;
     s.blend = blend;
     const std::vector<face::SourceImage> src{{"biden.jpg", load_rgba("faces/biden.jpg")}};
@@ -24,8 +24,8 @@ Frame swapped(const std::string& blend) {
 TEST(FaceBlend, PoissonAgreesWithTheFeatheredBlendInsideTheFace) {
     if (!has_asset("faces/obama.jpg")) GTEST_SKIP() << "needs ../shared/assets";
     const Frame original = load_frame("faces/obama.jpg");
-    const Frame feather = swapped("feather");
-    const Frame poisson = swapped("poisson");
+    const Frame feather = swapped(face::BlendMode::Feather);
+    const Frame poisson = swapped(face::BlendMode::Poisson);
     // Per 16x16 block of the face (where either blend changed the picture), the mean colour
     // difference between the two blends: a band shows up as blocks far apart.
     const int w = original.rgba.width(), h = original.rgba.height(), B = 16;

@@ -140,6 +140,24 @@ TEST_F(FaceSwap, MatteZeroKeepsPixelsAndSoftMatteFades) {
     left.colRange(0, split).setTo(255);
     EXPECT_EQ(changed_under(before, f.rgba, left), 0);
     EXPECT_GT(changed_under(before, f.rgba, ~left), 1000);
+
+    // A soft matte (0.5 everywhere) moves each pixel half as far as a full one does.
+    Frame full = test::load_frame("faces/biden.jpg"), half = full;
+    const ImageF32 one(f.rgba.width(), f.rgba.height(), 1, 1.0f), mid(f.rgba.width(), f.rgba.height(), 1, 0.5f);
+    ASSERT_EQ(swap(full, &one).swapped, 1);
+    ASSERT_EQ(swap(half, &mid).swapped, 1);
+    double ratio_sum = 0;
+    long n = 0;
+    for (int y = 0; y < before.height(); ++y)
+        for (int x = 0; x < before.width(); ++x)
+            for (int c = 0; c < 3; ++c) {
+                const int d_full = full.rgba.at(x, y, c) - before.at(x, y, c);
+                if (std::abs(d_full) < 30) continue;  // clear changes only: rounding stays small
+                ratio_sum += double(half.rgba.at(x, y, c) - before.at(x, y, c)) / d_full;
+                ++n;
+            }
+    ASSERT_GT(n, 500);
+    EXPECT_NEAR(ratio_sum / n, 0.5, 0.05) << "a 0.5 matte should give half the change";
 }
 
 TEST_F(FaceSwap, NoFaceInTargetLeavesTheFrameUnchanged) {
@@ -160,7 +178,20 @@ TEST_F(FaceSwap, TinyAndEdgeFacesDoNotCrash) {
     edge.rgba = ImageU8(big.rgba.width() - x0, big.rgba.height(), 4);
     for (int y = 0; y < big.rgba.height(); ++y)
         std::copy(big.rgba.row(y) + x0 * 4, big.rgba.row(y) + big.rgba.width() * 4, edge.rgba.row(y));
-    swap(edge);
+    const ImageU8 edge_before = edge.rgba;
+    const FrameFaces r = swap(edge);
+    EXPECT_LE(r.swapped, r.found);
+    // Only pixels near a found face may change, and alpha never.
+    cv::Mat near_face = cv::Mat::zeros(edge.rgba.height(), edge.rgba.width(), CV_8U);
+    for (const auto& t : swapper_->tracks()) {
+        const cv::Rect2f b = t.box;
+        cv::rectangle(near_face, cv::Rect(cv::Point(int(b.x - b.width), int(b.y - b.height)), cv::Size(int(3 * b.width), int(3 * b.height))),
+                      255, cv::FILLED);
+    }
+    ImageU8 copy = edge_before;
+    EXPECT_EQ(changed_under(copy, edge.rgba, ~near_face), 0);
+    for (int y = 0; y < edge.rgba.height(); ++y)
+        for (int x = 0; x < edge.rgba.width(); ++x) ASSERT_EQ(edge.rgba.at(x, y, 3), edge_before.at(x, y, 3));
     // The whole photo shrunk to a thumbnail: the face is a few pixels wide.
     Frame tiny;
     tiny.rgba = ImageU8(40, 50, 4);
@@ -184,7 +215,7 @@ TEST(FaceSwapSetup, KeepMouthLeavesTheInnerMouthUntouched) {
 
 TEST(FaceSwapSetup, ReferenceSwapsOnlyThatPerson) {
     FaceSettings s;
-    s.faces = "reference";
+    s.faces = FaceChoice::Reference;
     const ImageU8 reference = test::load_rgba("faces/biden2.jpg");
     FaceSwapper swapper(s, {source("faces/stefan.jpg")}, &reference);
     ThreadPool pool(1);
@@ -254,8 +285,8 @@ TEST(FaceSwapSetup, ParamsTableCoversTheSettings) {
     t.set(s, "keep-mouth", "on");
     t.set(s, "detect-every", "3");
     EXPECT_EQ(s.source.size(), 2u);
-    EXPECT_EQ(s.faces, "reference");
-    EXPECT_EQ(s.mask, "eyes-nose");
+    EXPECT_EQ(s.faces, FaceChoice::Reference);
+    EXPECT_EQ(s.mask, MaskArea::EyesNose);
     EXPECT_TRUE(s.keep_mouth);
     EXPECT_EQ(s.detect_every, 3);
     EXPECT_THROW(t.set(s, "faces", "some"), Error);

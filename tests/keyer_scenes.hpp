@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "keyswap/core/image.hpp"
 
@@ -33,6 +34,10 @@ struct SceneSpec {
     float noise = 2.5f;                              // sensor noise sigma, 8-bit levels
     float spill = 0.25f;                             // screen light reflected onto edges
     bool chroma420 = true;                           // simulate 4:2:0 chroma in-process
+    float wrinkles = 0.f;                            // backdrop unevenness: relative amplitude of folds
+    // What stands in front of the screen: the portrait (head, body, hair, hand, veil), or one
+    // of the soft-region scenes (issue 10) that each stress one kind of partial coverage.
+    enum class Layout { Portrait, Fabric, Hair, Motion } layout = Layout::Portrait;
     unsigned seed = 1;
     std::string texture;                             // photo path; empty or missing = procedural
 };
@@ -66,6 +71,57 @@ inline SceneSpec offgreen_scene(int w, int h, const std::string& texture) {
     s.light_low = 0.5f, s.light_high = 1.05f, s.hot_spot = 0.35f, s.noise = 3.5f;
     s.seed = 3;
     return s;
+}
+
+// Semi-transparent fabric and glass standing apart from the body at opacities 0.2 .. 0.8, each
+// with its own textured colour (a veil or scarf held out, a glass pane), plus the body.
+inline SceneSpec fabric_scene(int w, int h, const std::string& texture) {
+    SceneSpec s;
+    s.name = "fabric";
+    s.width = w, s.height = h, s.texture = texture;
+    s.layout = SceneSpec::Layout::Fabric;
+    s.seed = 4;
+    return s;
+}
+// Hair at three densities (sparse wisps, medium, dense) over an uneven, noisy, folded backdrop.
+inline SceneSpec hair_scene(int w, int h, const std::string& texture) {
+    SceneSpec s;
+    s.name = "hair";
+    s.width = w, s.height = h, s.texture = texture;
+    s.layout = SceneSpec::Layout::Hair;
+    s.screen = {55.f, 170.f, 85.f};
+    s.light_low = 0.55f, s.light_high = 1.1f, s.hot_spot = 0.3f, s.noise = 4.f, s.wrinkles = 0.12f;
+    s.seed = 5;
+    return s;
+}
+// Motion-blurred limbs: arms swung at different speeds and directions.
+inline SceneSpec motion_scene(int w, int h, const std::string& texture) {
+    SceneSpec s;
+    s.name = "motion";
+    s.width = w, s.height = h, s.texture = texture;
+    s.layout = SceneSpec::Layout::Motion;
+    s.seed = 6;
+    return s;
+}
+
+// The fabric scene's panels, in fractions of the frame: a 3-px soft border, uniform opacity
+// `op` inside, colour = the photo (shifted) mixed with `dye`.
+struct Panel {
+    float x0, y0, x1, y1, op;
+    std::array<float, 3> dye;
+    float dye_mix;
+    const char* name;
+};
+inline const std::array<Panel, 6>& fabric_panels() {
+    static const std::array<Panel, 6> panels = {{
+        {0.42f, 0.08f, 0.58f, 0.45f, 0.2f, {235, 225, 215}, 0.6f, "pale chiffon"},
+        {0.62f, 0.08f, 0.78f, 0.45f, 0.35f, {200, 40, 60}, 0.5f, "red scarf"},
+        {0.82f, 0.08f, 0.97f, 0.45f, 0.5f, {60, 70, 190}, 0.5f, "blue veil"},
+        {0.42f, 0.55f, 0.6f, 0.92f, 0.65f, {230, 190, 60}, 0.45f, "yellow silk"},
+        {0.64f, 0.55f, 0.8f, 0.92f, 0.8f, {90, 60, 110}, 0.4f, "dark purple"},
+        {0.84f, 0.52f, 0.97f, 0.95f, 0.3f, {205, 215, 220}, 0.85f, "glass pane (near neutral)"},
+    }};
+    return panels;
 }
 
 namespace detail {
@@ -182,12 +238,170 @@ inline void subject(const SceneSpec& s, const cv::Mat3f& tex, cv::Mat1f& alpha, 
         }
 }
 
+// Head and body alpha (signed distances, 1-px anti-aliasing) centred at fx * width.
+inline cv::Mat1f head_and_body(const SceneSpec& s, float fx, float scale) {
+    const int w = s.width, h = s.height;
+    const float u = float(std::min(w, h)) * scale;
+    cv::Mat1f alpha(h, w, 0.f);
+    const float hx = fx * w, hy = 0.38f * h, ha = 0.16f * u, hb = 0.2f * u;
+    const float bx0 = hx - 0.3f * u, bx1 = hx + 0.3f * u, by0 = hy + 0.2f * u + 0.06f * h, rad = 0.08f * u;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const float px = x + 0.5f, py = y + 0.5f;
+            const float ex = (px - hx) / ha, ey = (py - hy) / hb;
+            const float head = (std::sqrt(ex * ex + ey * ey) - 1.f) * std::min(ha, hb);
+            const float qx = std::max(std::fabs(px - 0.5f * (bx0 + bx1)) - (0.5f * (bx1 - bx0) - rad), 0.f);
+            const float qy = std::max(by0 + rad - py, 0.f);
+            alpha(y, x) = std::max(smooth_edge(head), smooth_edge(std::sqrt(qx * qx + qy * qy) - rad));
+        }
+    return alpha;
+}
+
+// premult/alpha := layer over them (layer colour straight, coverage la).
+inline void over(cv::Mat3f& premult, cv::Mat1f& alpha, const cv::Mat3f& colour, const cv::Mat1f& la) {
+    for (int y = 0; y < alpha.rows; ++y)
+        for (int x = 0; x < alpha.cols; ++x) {
+            const float a = la(y, x);
+            premult(y, x) = colour(y, x) * a + premult(y, x) * (1.f - a);
+            alpha(y, x) = a + alpha(y, x) * (1.f - a);
+        }
+}
+
+// A keyable colour: the screen channel limited to the mean of the other two (as texture()).
+inline cv::Vec3f keyable(const SceneSpec& s, cv::Vec3f c) {
+    const int pc = int(std::max_element(s.screen.begin(), s.screen.end()) - s.screen.begin());
+    const int oa = pc == 0 ? 1 : 0, ob = pc == 2 ? 1 : 2;
+    c[pc] = std::min(c[pc], 0.5f * (c[oa] + c[ob]));
+    return c;
+}
+
+// Hair strands from the top half of an ellipse (centre hx,hy, radii ha,hb): `n` wavy curves
+// of length len_lo..len_hi (pixels) within the angle range [a0, a1] (radians), each with its
+// own opacity and half-width, drawn as max-coverage like the portrait's strands.
+inline void strands(cv::Mat1f& alpha, std::mt19937& rng, int n, float hx, float hy, float ha, float hb, float a0,
+                    float a1, float len_lo, float len_hi, float op_lo, float half_lo, float half_hi) {
+    std::uniform_real_distribution<float> U(0.f, 1.f);
+    const int w = alpha.cols, h = alpha.rows;
+    for (int i = 0; i < n; ++i) {
+        const float ang = a0 + (a1 - a0) * U(rng);
+        float x = hx + ha * 0.95f * std::cos(ang), y = hy + hb * 0.95f * std::sin(ang);
+        float dir = ang + (U(rng) - 0.5f) * 0.7f;
+        const float len = len_lo + (len_hi - len_lo) * U(rng), op = op_lo + (1.f - op_lo) * U(rng);
+        const float half = half_lo + (half_hi - half_lo) * U(rng), wave = 0.02f + 0.05f * U(rng);
+        for (float t = 0; t < len; t += 0.25f) {
+            dir += wave * std::sin(t * 0.12f);
+            x += 0.25f * std::cos(dir), y += 0.25f * std::sin(dir);
+            const int cx = int(x), cy = int(y);
+            for (int yy = cy - 2; yy <= cy + 2; ++yy)
+                for (int xx = cx - 2; xx <= cx + 2; ++xx) {
+                    if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+                    const float d = std::hypot(xx + 0.5f - x, yy + 0.5f - y);
+                    const float a = op * std::clamp(half + 0.5f - d, 0.f, 1.f);
+                    alpha(yy, xx) = std::max(alpha(yy, xx), a);
+                }
+        }
+    }
+}
+
+// The soft-region layouts (issue 10), as straight colour layers composited "over".
+inline void soft_subject(const SceneSpec& s, const cv::Mat3f& tex, cv::Mat1f& alpha, cv::Mat3f& premult) {
+    const int w = s.width, h = s.height;
+    const float u = float(std::min(w, h));
+    std::mt19937 rng(s.seed * 7919u);
+    std::uniform_real_distribution<float> U(0.f, 1.f);
+    alpha = cv::Mat1f(h, w, 0.f);
+    premult = cv::Mat3f(h, w, cv::Vec3f(0, 0, 0));
+    if (s.layout == SceneSpec::Layout::Fabric) {
+        over(premult, alpha, tex, head_and_body(s, 0.22f, 0.9f));
+        // Five fabric panels at opacities 0.2 .. 0.8 and a glass pane, each with a soft 3-px
+        // border; colour = the photo (shifted, so it is not the body's) tinted towards a dye.
+        const auto& panels = fabric_panels();
+        for (const auto& p : panels) {
+            cv::Mat1f la(h, w, 0.f);
+            cv::Mat3f col(h, w);
+            const int shift = int(U(rng) * 0.5f * w);
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) {
+                    const float d = std::max({p.x0 * w - x, x - p.x1 * w, p.y0 * h - y, y - p.y1 * h});
+                    la(y, x) = p.op * std::clamp(0.5f - d / 3.f, 0.f, 1.f);
+                    const cv::Vec3f t = tex(y, (x + shift) % w);
+                    const cv::Vec3f dye(p.dye[0], p.dye[1], p.dye[2]);
+                    col(y, x) = keyable(s, dye * p.dye_mix + t * (1.f - p.dye_mix));
+                }
+            over(premult, alpha, col, la);
+        }
+    } else if (s.layout == SceneSpec::Layout::Hair) {
+        cv::Mat1f a = head_and_body(s, 0.5f, 1.1f);
+        const float hx = 0.5f * w, hy = 0.38f * h, ha = 0.16f * u * 1.1f, hb = 0.2f * u * 1.1f;
+        const float pi = float(M_PI);
+        // Left: sparse long wisps; top: medium; right: dense.
+        strands(a, rng, 25, hx, hy, ha, hb, 0.95f * pi, 1.3f * pi, 0.15f * u, 0.3f * u, 0.35f, 0.2f, 0.45f);
+        strands(a, rng, 90, hx, hy, ha, hb, 1.3f * pi, 1.7f * pi, 0.06f * u, 0.18f * u, 0.5f, 0.25f, 0.5f);
+        strands(a, rng, 260, hx, hy, ha, hb, 1.7f * pi, 2.05f * pi, 0.05f * u, 0.16f * u, 0.6f, 0.25f, 0.55f);
+        // Hair colour: dark brown with the photo's variation; skin/clothes below from the photo.
+        cv::Mat3f col(h, w);
+        cv::Mat1f body = head_and_body(s, 0.5f, 1.1f);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const cv::Vec3f hair = keyable(s, cv::Vec3f(95, 65, 45) * 0.7f + tex(y, x) * 0.3f);
+                const float b = body(y, x);
+                col(y, x) = tex(y, x) * b + hair * (1.f - b);
+            }
+        over(premult, alpha, col, a);
+    } else {
+        over(premult, alpha, tex, head_and_body(s, 0.5f, 0.9f));
+        // Limbs: capsules smeared along their motion (a line kernel) by 2 .. 12% of the width.
+        struct Limb {
+            float x0, y0, x1, y1, r, blur, angle;
+        };
+        const Limb limbs[] = {
+            {0.12f, 0.55f, 0.3f, 0.62f, 0.035f, 0.12f, 0.f},       // fast horizontal swing
+            {0.7f, 0.6f, 0.88f, 0.45f, 0.03f, 0.06f, 1.2f},        // diagonal
+            {0.78f, 0.2f, 0.92f, 0.12f, 0.025f, 0.03f, 1.57f},     // slow vertical
+            {0.1f, 0.2f, 0.25f, 0.3f, 0.03f, 0.08f, 0.5f},         // free hand
+        };
+        for (const auto& l : limbs) {
+            cv::Mat1f la(h, w, 0.f);
+            const float ax = l.x0 * w, ay = l.y0 * h, bx = l.x1 * w, by = l.y1 * h, r = l.r * u;
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) {
+                    const float px = x + 0.5f - ax, py = y + 0.5f - ay, dx = bx - ax, dy = by - ay;
+                    const float t = std::clamp((px * dx + py * dy) / (dx * dx + dy * dy), 0.f, 1.f);
+                    la(y, x) = smooth_edge(std::hypot(px - t * dx, py - t * dy) - r);
+                }
+            const int len = std::max(3, int(l.blur * w)) | 1;
+            cv::Mat1f k(len, len, 0.f);
+            const float c = 0.5f * (len - 1);
+            cv::line(k, {int(std::lround(c - c * std::cos(l.angle))), int(std::lround(c - c * std::sin(l.angle)))},
+                     {int(std::lround(c + c * std::cos(l.angle))), int(std::lround(c + c * std::sin(l.angle)))}, 1.f, 1,
+                     cv::LINE_8);
+            k /= cv::sum(k)[0];
+            cv::Mat3f lp(h, w);
+            const int shift = int((0.15f + 0.2f * U(rng)) * w);
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) lp(y, x) = tex(y, (x + shift) % w) * la(y, x);
+            cv::filter2D(la, la, -1, k, {-1, -1}, 0, cv::BORDER_CONSTANT);
+            cv::filter2D(lp, lp, -1, k, {-1, -1}, 0, cv::BORDER_CONSTANT);
+            // A blurred layer is premultiplied already: over = lp + dst * (1 - la).
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) {
+                    const float a = std::clamp(la(y, x), 0.f, 1.f);
+                    premult(y, x) = lp(y, x) + premult(y, x) * (1.f - a);
+                    alpha(y, x) = a + alpha(y, x) * (1.f - a);
+                }
+        }
+    }
+}
+
 inline float light(const SceneSpec& s, int x, int y) {
     const float fx = (x + 0.5f) / s.width, fy = (y + 0.5f) / s.height;
     const float grad = s.light_low + (s.light_high - s.light_low) * (0.6f * fx + 0.4f * (1.f - fy));
     const float spot = s.hot_spot * std::exp(-((fx - 0.78f) * (fx - 0.78f) + (fy - 0.25f) * (fy - 0.25f)) / 0.03f);
     const float vig = 1.f - 0.25f * ((fx - 0.5f) * (fx - 0.5f) + (fy - 0.5f) * (fy - 0.5f));
-    return grad * vig + spot;
+    // Folds of a cloth screen: a few oblique low-frequency ridges.
+    const float folds = s.wrinkles * (std::sin(23.f * fx + 9.f * fy) * std::sin(7.f * fy - 4.f * fx + 1.f) +
+                                      0.5f * std::sin(41.f * fx - 17.f * fy + 2.f));
+    return (grad * vig + spot) * (1.f + folds);
 }
 
 // BT.709 limited-range 8-bit YCbCr with chroma averaged over 2x2 and repeated back, like a
@@ -229,7 +443,8 @@ inline Scene make_scene(const SceneSpec& s) {
     const cv::Mat3f tex = detail::texture(s);
     cv::Mat1f a;
     cv::Mat3f premult;
-    detail::subject(s, tex, a, premult);
+    if (s.layout == SceneSpec::Layout::Portrait) detail::subject(s, tex, a, premult);
+    else detail::soft_subject(s, tex, a, premult);
     // Spill: screen light reaching the subject, strongest near its outline.
     cv::Mat1f near_edge;
     cv::blur(1.f - a, near_edge, {std::max(3, w / 40) | 1, std::max(3, w / 40) | 1}, {-1, -1}, cv::BORDER_REPLICATE);
@@ -299,37 +514,66 @@ struct Errors {
     double edge_rms = 0;   // RMS composite error (8-bit levels) over the edge band
 };
 
-// `keyed` is straight RGBA (colour = estimated foreground, A = matte).
+// The measures against one scene's truth, with the edge band and the true composite computed
+// once (benchmarks score hundreds of anchor settings per scene).
+// Edge band: truth alpha strictly between 0 and 1, dilated by 3 px (7x7 disc). Composite: the
+// straight RGBA over `bg` (magenta by default: far from green and blue screens alike).
+class Measure {
+public:
+    explicit Measure(const Scene& truth, const std::array<float, 3>& bg = {255.f, 0.f, 255.f}) : truth_(truth), bg_(bg) {
+        const int w = truth.alpha.width(), h = truth.alpha.height();
+        cv::Mat1b band(h, w, std::uint8_t(0));
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const float t = truth.alpha.at(x, y);
+                band(y, x) = t > 0.f && t < 1.f ? 255 : 0;
+            }
+        cv::dilate(band, band, cv::getStructuringElement(cv::MORPH_ELLIPSE, {7, 7}));
+        composite(truth.fg, bg, truth_comp_);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                if (band(y, x)) band_.push_back(y * w + x);
+    }
+    // `keyed` is straight RGBA (colour = estimated foreground, A = matte).
+    Errors operator()(const ImageU8& keyed) const {
+        Errors e;
+        const int w = truth_.alpha.width(), h = truth_.alpha.height();
+        double sad = 0, sq = 0;
+        for (int y = 0; y < h; ++y) {
+            const float* t = truth_.alpha.row(y);
+            const std::uint8_t* k = keyed.row(y);
+            for (int x = 0; x < w; ++x) {
+                const double d = k[4 * x + 3] / 255.0 - t[x];
+                sad += std::fabs(d);
+                sq += d * d;
+            }
+        }
+        double esq = 0;
+        for (int i : band_) {
+            const std::uint8_t* k = keyed.data() + 4 * std::size_t(i);
+            const float a = k[3] / 255.f;
+            const cv::Vec3f& ct = truth_comp_(i / w, i % w);
+            for (int c = 0; c < 3; ++c) {
+                const double d = a * k[c] + (1 - a) * bg_[c] - ct[c];
+                esq += d * d / 3.0;
+            }
+        }
+        e.sad = sad / 1000.0;
+        e.mse = sq / (double(w) * h) * 1000.0;
+        e.edge_rms = std::sqrt(esq / double(std::max<std::size_t>(1, band_.size())));
+        return e;
+    }
+    std::size_t band_pixels() const { return band_.size(); }
+
+private:
+    const Scene& truth_;
+    std::array<float, 3> bg_;
+    cv::Mat3f truth_comp_;
+    std::vector<int> band_;
+};
+
 inline Errors measure(const Scene& truth, const ImageU8& keyed, const std::array<float, 3>& bg = {255.f, 0.f, 255.f}) {
-    Errors e;
-    const int w = truth.alpha.width(), h = truth.alpha.height();
-    cv::Mat1b band(h, w, std::uint8_t(0));
-    double sad = 0, sq = 0;
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-            const float t = truth.alpha.at(x, y);
-            band(y, x) = t > 0.f && t < 1.f ? 255 : 0;
-            const double d = keyed.at(x, y, 3) / 255.0 - t;
-            sad += std::fabs(d);
-            sq += d * d;
-        }
-    cv::dilate(band, band, cv::getStructuringElement(cv::MORPH_ELLIPSE, {7, 7}));
-    cv::Mat3f ct, ck;
-    composite(truth.fg, bg, ct);
-    composite(keyed, bg, ck);
-    double esq = 0;
-    long n = 0;
-    for (int y = 0; y < h; ++y)
-        for (int x = 0; x < w; ++x) {
-            if (!band(y, x)) continue;
-            const cv::Vec3f d = ct(y, x) - ck(y, x);
-            esq += (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) / 3.0;
-            ++n;
-        }
-    e.sad = sad / 1000.0;
-    e.mse = sq / (double(w) * h) * 1000.0;
-    e.edge_rms = std::sqrt(esq / std::max(1L, n));
-    return e;
+    return Measure(truth, bg)(keyed);
 }
 
 }  // namespace keyswap::scenes

@@ -263,7 +263,7 @@ TEST(LiveCli, KeyedSwappedFramesArriveOverUdpWithLatencyStats) {
     EXPECT_NEAR(shirt.r, shirt_in.r, 20);
     EXPECT_NEAR(shirt.g, shirt_in.g, 20);
     // Swapped: the face changed far more than the rest of the photo (compression alone).
-    auto det = face::FaceDetector::create("hog", 800);
+    auto det = face::FaceDetector::create(face::DetectorKind::Hog, 800);
     const auto faces = det->detect(input.rgba.view());
     ASSERT_FALSE(faces.empty());
     const cv::Rect box = cv::Rect(faces[0].box) & cv::Rect(0, 0, kW, kH);
@@ -526,6 +526,32 @@ TEST(LiveCli, SigintStopsCleanlyClosesRecordingsAndPrintsStats) {
     // The recording was finished properly: it opens and has frames.
     const auto info = io::probe(rec, true);
     EXPECT_GT(info.frames, 5);
+}
+
+TEST(LiveCli, WatchedSettingsFileChangesTheLookWhileRunning) {
+    if (!has_asset("faces/obama.jpg")) GTEST_SKIP() << kSkip;
+    const auto dir = test::scratch("live-watch");
+    const fs::path clip = green_clip(dir);
+    const auto settings = dir / "look.json", rec = dir / "rec.mkv", err = dir / "err.txt";
+    std::ofstream(settings) << R"({"key": {"key": "auto"}, "output": {"background": "#0000FF"}})";
+    const pid_t pid = spawn_cli({"live", "-q", "-i", clip.string(), "--realtime", "--loop", "--duration", "4", "--settings",
+                                 settings.string(), "--watch", "-o", rec.string()},
+                                err);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+    // The top-left corner of the green screen becomes "always foreground": it stops being blue.
+    std::ofstream(settings) << R"({"key": {"key": "auto", "core": ["0,0,96,96"]}, "output": {"background": "#0000FF"}})";
+    EXPECT_EQ(wait_exit(pid), 0) << slurp(err);
+    EXPECT_NE(slurp(err).find("settings reloaded 1 times"), std::string::npos) << slurp(err);
+    io::MediaReader reader(rec);
+    Frame f, first, last;
+    while (reader.read(f)) {
+        if (first.rgba.empty()) first.rgba = f.rgba;
+        last.rgba = f.rgba;
+    }
+    ASSERT_FALSE(last.rgba.empty());
+    EXPECT_GT(mean_of(first.rgba, 8, 8, 48, 48).b, 200) << "before the change: keyed to the blue background";
+    EXPECT_LT(mean_of(last.rgba, 8, 8, 48, 48).b, 120) << "after the change: the corner is kept as foreground";
 }
 
 TEST(LiveCli, StalledStreamEndsWithAMessageAfterReconnecting) {

@@ -115,7 +115,12 @@ TEST(Keyer, TinyAndOddSizesDoNotCrash) {
     EXPECT_EQ(one.rgba.at(0, 0, 3), 0);
     s.shrink_grow = -2;
     s.softness = 3;
-    EXPECT_NO_THROW(key(subject_on({40, 190, 50}, 5, 3), s));
+    // Shrink and soften on a subject smaller than the kernels: a matte still, in [0,1], and
+    // the corner (pure screen) still keyed out.
+    const auto small = key(subject_on({40, 190, 50}, 5, 3), s);
+    ASSERT_EQ(small.matte.width(), 5);
+    for (float a : small.matte.pixels()) ASSERT_TRUE(a >= 0.f && a <= 1.f) << a;
+    EXPECT_LT(small.matte.at(0, 0), 0.5f);
 }
 
 TEST(Keyer, DespillLeavesNoGreenExcessInTheForeground) {

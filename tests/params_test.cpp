@@ -5,11 +5,13 @@
 using namespace keyswap;
 
 namespace {
+enum class Mode { Auto, Manual };
+constexpr std::array<const char*, 2> kModeNames{"auto", "manual"};
 struct Demo {
     double softness = 0.5;
     int radius = 3;
     bool on = false;
-    std::string mode = "auto";
+    Mode mode = Mode::Auto;
     std::string color = "#00ff00";
 };
 const ParamTable<Demo>& table() {
@@ -17,7 +19,7 @@ const ParamTable<Demo>& table() {
         {"softness", "Softness", "Edge softness.", &Demo::softness, ParamType::Float, 0, 1},
         {"radius", "Radius", "Radius in pixels.", &Demo::radius, ParamType::Int, 0, 20, "px"},
         {"on", "On", "Switch.", &Demo::on, ParamType::Bool},
-        {"mode", "Mode", "Mode.", &Demo::mode, ParamType::Choice, 0, 0, "", true, {"auto", "manual"}},
+        {"mode", "Mode", "Mode.", choice(&Demo::mode, kModeNames), ParamType::Choice, 0, 0, "", true},
         {"color", "Colour", "Colour.", &Demo::color, ParamType::Color},
     });
     return t;
@@ -34,7 +36,7 @@ TEST(Params, SetsEveryTypeFromText) {
     EXPECT_DOUBLE_EQ(d.softness, 0.25);
     EXPECT_EQ(d.radius, 7);
     EXPECT_TRUE(d.on);
-    EXPECT_EQ(d.mode, "manual");
+    EXPECT_EQ(d.mode, Mode::Manual);
     EXPECT_EQ(d.color, "#0000FF");
 }
 
@@ -57,11 +59,11 @@ TEST(Params, RejectsOutOfRangeAndUnknownWithTheKeyInTheMessage) {
 TEST(Params, PresetRoundTripAndSchemaDefaults) {
     Demo d;
     d.softness = 0.75;
-    d.mode = "manual";
+    d.mode = Mode::Manual;
     Demo e;
     table().apply(e, table().values(d));
     EXPECT_DOUBLE_EQ(e.softness, 0.75);
-    EXPECT_EQ(e.mode, "manual");
+    EXPECT_EQ(e.mode, Mode::Manual);
     auto schema = table().schema();
     ASSERT_EQ(schema["params"].size(), 5u);
     EXPECT_EQ(schema["params"][1]["default"], 3);

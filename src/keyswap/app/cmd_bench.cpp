@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "keyswap/app/command.hpp"
+#include "keyswap/app/schema_docs.hpp"
+#include "keyswap/app/schema_flags.hpp"
 #include "keyswap/app/demo_scene.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
@@ -28,6 +30,32 @@ struct BenchArgs {
     std::string cache = KEYSWAP_DEFAULT_CACHE;
     std::string portrait, source, background;
 };
+
+const ParamTable<BenchArgs>& bench_params() {
+    using S = BenchArgs;
+    using T = ParamType;
+    static const ParamTable<S> t("bench", {
+        {"size", "Size", "Frame size WxH (repeatable; default 1280x720 and 1920x1080).", &S::sizes, T::StringList, 0, 0, "", false},
+        {"frames", "Frames", "Frames timed per size.", &S::frames, T::Int, 1, 100000, "", false},
+        {"stages", "Stages", "Stages to run: any of key,face,compose.", &S::stages, T::String, 0, 0, "", false},
+        {"threads", "Threads", "Worker threads (0 = all cores).", &S::threads, T::Int, 0, 256, "", false},
+        {"cache", "Cache", "Where scripts/setup put the sample material.", &S::cache, T::String, 0, 0, "", false},
+        {"portrait", "Portrait", "Photo the green-screen scene is made from.", &S::portrait, T::String, 0, 0, "", false},
+        {"source", "Source photo", "Face photo swapped in.", &S::source, T::String, 0, 0, "", false},
+        {"background", "Background", "Background image for the composite.", &S::background, T::String, 0, 0, "", false},
+        {"json", "JSON", "Print JSON.", &S::json, T::Bool, 0, 0, "", false},
+    });
+    return t;
+}
+
+const Schema<BenchArgs>& bench_schema() {
+    static const Schema<BenchArgs> s = [] {
+        Schema<BenchArgs> sc;
+        sc.add<BenchArgs>("bench", "Bench", bench_params(), [](BenchArgs& r) -> BenchArgs& { return r; });
+        return sc;
+    }();
+    return s;
+}
 
 std::pair<int, int> parse_size(const std::string& s) {
     int w = 0, h = 0;
@@ -98,17 +126,11 @@ nlohmann::json bench_size(const BenchArgs& a, int w, int h) {
 
 void add_bench(CLI::App& app) {
     auto a = std::make_shared<BenchArgs>();
+    auto flags = std::make_shared<FlagValues>();
     auto* cmd = app.add_subcommand("bench", "Measure the frame pass: fps and per-stage ms at given sizes");
-    cmd->add_option("--size", a->sizes, "Frame size WxH (repeatable; default 1280x720 and 1920x1080)");
-    cmd->add_option("--frames", a->frames, "Frames timed per size")->check(CLI::Range(1, 100000));
-    cmd->add_option("--stages", a->stages, "Stages to run: any of key,face,compose");
-    cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
-    cmd->add_option("--cache", a->cache, "Where scripts/setup put the sample material");
-    cmd->add_option("--portrait", a->portrait, "Photo the green-screen scene is made from");
-    cmd->add_option("--source", a->source, "Face photo swapped in");
-    cmd->add_option("--background", a->background, "Background image for the composite");
-    cmd->add_flag("--json", a->json, "Print JSON");
-    cmd->callback([a] {
+    add_schema_flags(cmd, bench_schema(), flags);
+    cmd->callback([a, flags] {
+        apply_flags(bench_schema(), *a, *flags);
         const fs::path demo = fs::path(a->cache) / "demo";
         if (a->portrait.empty()) a->portrait = (demo / "skimage" / "astronaut.png").string();
         if (a->source.empty()) a->source = (demo / "dlib-faces" / "Tom_Cruise_avp_2014_4.jpg").string();
@@ -140,4 +162,7 @@ void add_bench(CLI::App& app) {
 const CommandRegistrar reg("bench", add_bench);
 
 }  // namespace
+
+std::vector<SchemaSection> bench_schema_sections() { return sections_of("bench", bench_schema()); }
+
 }  // namespace keyswap::app

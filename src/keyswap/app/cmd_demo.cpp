@@ -5,6 +5,7 @@
 #include "keyswap/app/command.hpp"
 #include "keyswap/app/demo_scene.hpp"
 #include "keyswap/core/error.hpp"
+#include "keyswap/pipeline/interrupt.hpp"
 
 namespace keyswap::app {
 namespace {
@@ -29,6 +30,7 @@ void add_demo(CLI::App& app) {
     cmd->add_option("--cache", a->cache, "Where scripts/setup put the sample material");
     cmd->add_option("--frames", a->frames, "Length of the generated clip")->check(CLI::Range(1, 3000));
     cmd->callback([a] {
+        pipeline::install_interrupt_handler();
         const fs::path demo = fs::path(a->cache) / "demo";
         const fs::path portrait = need(demo / "skimage" / "astronaut.png");  // before creating anything
         std::error_code ec;

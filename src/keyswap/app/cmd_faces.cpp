@@ -9,8 +9,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/app/command.hpp"
+#include "keyswap/app/schema_docs.hpp"
+#include "keyswap/app/schema_flags.hpp"
+#include "keyswap/io/frames.hpp"
+#include "keyswap/pipeline/interrupt.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/face_analyser.hpp"
+#include "keyswap/face/face_swapper.hpp"
 #include "keyswap/face/source_library.hpp"
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
@@ -18,12 +23,47 @@
 namespace keyswap::app {
 namespace {
 
-struct FacesArgs {
-    std::string input, draw, reference;
+struct FacesOptions {
     bool json = false;
-    long max_frames = -1;
-    face::AnalyserSettings analyser;
+    std::string draw, reference, frames;
 };
+
+const ParamTable<FacesOptions>& faces_params() {
+    using S = FacesOptions;
+    using T = ParamType;
+    static const ParamTable<S> t("faces", {
+        {"json", "JSON", "Print JSON (per frame: faces with id, box, 68 landmarks, distance).", &S::json, T::Bool, 0, 0, "", false},
+        {"draw", "Drawing", "Write the first frame with boxes, landmarks and ids to this picture.", &S::draw, T::String, 0, 0, "", false},
+        {"reference", "Reference photo", "Photo of a person: print each face's identity distance to it.", &S::reference,
+         T::String, 0, 0, "", false},
+        {"frames", "Frames", "Frame range A-B (0-based, inclusive), A- or N, as for process.", &S::frames, T::String, 0, 0, "", false},
+    });
+    return t;
+}
+
+struct FacesSettings {
+    FacesOptions o;
+    face::FaceSettings face;  // only the analyser's rows are offered
+};
+
+struct FacesArgs {
+    std::string input;
+    std::shared_ptr<FlagValues> flags = std::make_shared<FlagValues>();
+};
+
+const Schema<FacesSettings>& faces_schema() {
+    static const ParamTable<face::FaceSettings> detect = face::face_params().subset(
+        "detect", {"detector", "detect-every", "detect-width", "smooth", "smooth-cutoff", "smooth-beta"});
+    static const Schema<FacesSettings> s = [] {
+        Schema<FacesSettings> sc;
+        sc.add<FacesOptions>("faces", "Faces", faces_params(), [](FacesSettings& r) -> FacesOptions& { return r.o; });
+        sc.add<face::FaceSettings>("detect", "Detection", detect, [](FacesSettings& r) -> face::FaceSettings& { return r.face; });
+        return sc;
+    }();
+    return s;
+}
+
+
 
 void draw_faces(Frame& f, const std::vector<face::Track>& tracks) {
     cv::Mat img(f.rgba.height(), f.rgba.width(), CV_8UC4, f.rgba.data());
@@ -37,14 +77,14 @@ void draw_faces(Frame& f, const std::vector<face::Track>& tracks) {
     }
 }
 
-void run_faces(const FacesArgs& a) {
+void run_faces(const std::string& input, const FacesOptions& a, const face::FaceSettings& fs) {
     // The drawing is written after the first frame is read: check its name before any work.
     if (!a.draw.empty()) {
-        io::check_output_path({a.input, a.reference}, a.draw);
+        io::check_output_path({input, a.reference}, a.draw);
         if (!io::choose_output_format(a.draw, {}).still)
             fail(ErrorKind::Usage, "--draw writes an image: use .png, .webp, .tif or .jpg", a.draw);
     }
-    face::FaceAnalyser analyser(a.analyser);
+    face::FaceAnalyser analyser(face::analyser_settings(fs));
     std::optional<face::Embedding> reference;
     if (!a.reference.empty()) {
         const Frame ref = io::read_image(a.reference);
@@ -55,12 +95,18 @@ void run_faces(const FacesArgs& a) {
     }
     io::ReaderOptions ro;
     ro.want_audio = false;
-    if (a.max_frames > 0) ro.last_frame = a.max_frames - 1;
-    io::MediaReader reader(a.input, ro);
+    const io::FrameRange range = io::parse_frame_range(a.frames);
+    ro.first_frame = range.first;
+    ro.last_frame = range.last;
+    io::MediaReader reader(input, ro);
     nlohmann::json frames = nlohmann::json::array();
     Frame f;
     bool drawn = false;
+    pipeline::install_interrupt_handler();
     while (reader.read(f)) {
+        // Ctrl-C: stop before the next frame; nothing half-written stays (the drawing is
+        // written whole, under a temporary name first).
+        if (pipeline::interrupt_requested()) fail(ErrorKind::Interrupted, "interrupted", input);
         const auto view = static_cast<ImageView<const std::uint8_t>>(f.rgba.view());
         analyser.track(view, f.time);
         nlohmann::json faces = nlohmann::json::array();
@@ -87,23 +133,25 @@ void run_faces(const FacesArgs& a) {
             drawn = true;
         }
     }
-    if (a.json) std::cout << nlohmann::json{{"input", a.input}, {"frames", frames}}.dump(1) << "\n";
+    if (a.json) std::cout << nlohmann::json{{"input", input}, {"frames", frames}}.dump(1) << "\n";
 }
 
 void add_faces(CLI::App& app) {
     auto args = std::make_shared<FacesArgs>();
     auto* cmd = app.add_subcommand("faces", "List the faces keyswap finds (ids, boxes, landmarks) in an image or video");
     cmd->add_option("input", args->input, "Image or video")->required();
-    cmd->add_flag("--json", args->json, "Print JSON (per frame: faces with id, box, 68 landmarks, distance)");
-    cmd->add_option("--draw", args->draw, "Write the first frame with boxes, landmarks and ids to this picture");
-    cmd->add_option("--reference", args->reference, "Photo of a person: print each face's identity distance to it");
-    cmd->add_option("--frames", args->max_frames, "Stop after this many frames");
-    cmd->add_option("--detector", args->analyser.detector, "hog or cnn")->check(CLI::IsMember({"hog", "cnn"}));
-    cmd->add_option("--detect-every", args->analyser.detect_every, "Frames between detections")->check(CLI::Range(1, 120));
-    cmd->callback([args] { run_faces(*args); });
+    add_schema_flags(cmd, faces_schema(), args->flags);
+    cmd->callback([args] {
+        FacesSettings s;
+        apply_flags(faces_schema(), s, *args->flags);
+        run_faces(args->input, s.o, s.face);
+    });
 }
 
 const CommandRegistrar reg("faces", add_faces);
 
 }  // namespace
+
+std::vector<SchemaSection> faces_schema_sections() { return sections_of("faces", faces_schema()); }
+
 }  // namespace keyswap::app

@@ -6,48 +6,26 @@
 #include <fstream>
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
 #include "keyswap/app/command.hpp"
-#include "keyswap/app/param_flags.hpp"
+#include "keyswap/app/schema_flags.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
 #include "keyswap/io/media_writer.hpp"
 #include "keyswap/pipeline/frame_pass.hpp"
 #include "keyswap/pipeline/interrupt.hpp"
 #include "keyswap/pipeline/live_run.hpp"
+#include "keyswap/pipeline/settings.hpp"
 
 namespace keyswap::app {
 namespace {
 
 struct LiveArgs {
     pipeline::LiveJob job;
-    std::string stats_json;
-    int threads = 0;
-    bool no_audio = false;
-    matte::KeyerSettings keyer;
-    face::FaceSettings face;
-    compose::ComposeSettings compose;
-    pipeline::PassOptions pass;
-};
-
-template <class S>
-bool any_given(const CLI::App* cmd, const ParamTable<S>& table) {
-    for (const auto& row : table.rows())
-        if (cmd->count("--" + row.key) > 0) return true;
-    return false;
-}
-
-// The pass's settings as one immutable snapshot. The pass thread compares the snapshot it
-// runs with the current one between frames and rebuilds the pass when it changed, so a
-// change never lands in the middle of a frame. (Today the snapshot is set once from the
-// flags; the settings schema's watched file will store new ones here.)
-class SettingsBox {
-public:
-    explicit SettingsBox(std::shared_ptr<const pipeline::PassConfig> first) : current_(std::move(first)) {}
-    std::shared_ptr<const pipeline::PassConfig> load() const { return current_.load(); }
-    void store(std::shared_ptr<const pipeline::PassConfig> next) { current_.store(std::move(next)); }
-
-private:
-    std::atomic<std::shared_ptr<const pipeline::PassConfig>> current_;
+    std::string stats_json, settings_file;
+    bool watch = false;
+    std::shared_ptr<FlagValues> flags = std::make_shared<FlagValues>();  // the schema's flags, as given
 };
 
 void write_json(const std::string& path, const pipeline::LiveReport& r) {
@@ -76,7 +54,6 @@ void add_live(CLI::App& app) {
         ->check(CLI::Range(0.2, 300.0))->group("Input");
     cmd->add_option("--reconnect", j.reconnect_tries, "Reconnection attempts for network inputs and outputs (with back-off)")
         ->check(CLI::Range(0, 1000))->group("Input");
-    cmd->add_flag("--no-audio", a->no_audio, "Do not carry the input's audio");
     cmd->add_option("--max-latency", j.max_latency_ms, "Drop frames older than this many ms instead of processing or sending them")
         ->check(CLI::Range(0.0, 60000.0))->group("Live");
     cmd->add_option("--queue", j.queue_depth, "Frames waiting per output before its oldest is dropped")->check(CLI::Range(1, 16))->group("Live");
@@ -88,16 +65,20 @@ void add_live(CLI::App& app) {
     cmd->add_option("--stream-crf", j.encode.crf, "x264 quality of streams")->check(CLI::Range(0, 51))->group("Encoding");
     cmd->add_option("--bitrate", j.encode.bitrate_kbps, "Stream bit-rate ceiling in kbit/s")->check(CLI::Range(100, 200000))->group("Encoding");
     cmd->add_option("--camera-format", j.encode.camera_format, "Virtual camera pixel format: yuv420p or yuyv422")->group("Encoding");
-    cmd->add_option("--codec", j.encode.recording.codec, "Codec of recordings (as in process)")->group("Encoding");
-    cmd->add_option("--threads", a->threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 256));
-    cmd->add_flag("-q,--quiet", j.quiet, "No periodic stats (the final stats still print)");
-    add_param_flags(cmd, matte::keyer_params(), a->keyer, "Keying");
-    add_param_flags(cmd, face::face_params(), a->face, "Face swap");
-    add_param_flags(cmd, compose::compose_params(), a->compose, "Compositing");
-    add_param_flags(cmd, pipeline::pass_params(), a->pass, "Output");
-    cmd->callback([a, cmd] {
+    cmd->add_option("--settings", a->settings_file, "Settings file (JSON, see `keyswap settings`); flags override it");
+    cmd->add_flag("--watch", a->watch, "Reload the --settings file whenever it changes; the look changes between two frames");
+    // The same settings as process (one schema): stages, recording encoder (--codec, --crf,
+    // --preset for recordings), run (--no-audio, --threads, -q: no periodic stats).
+    add_schema_flags(cmd, pipeline::process_schema(), a->flags);
+    cmd->callback([a] {
         auto& job = a->job;
-        job.keep_audio = !a->no_audio;
+        if (a->watch && a->settings_file.empty()) fail(ErrorKind::Usage, "--watch needs --settings FILE (the file it watches)");
+        const pipeline::Settings settings = pipeline::load_settings(a->settings_file, *a->flags);
+        if (!settings.run.frames.empty())
+            fail(ErrorKind::Usage, "--frames is for keyswap process; a live run ends with --duration, the input's end or Ctrl-C");
+        job.keep_audio = !settings.run.no_audio;
+        job.quiet = job.quiet || settings.run.quiet;
+        job.encode.recording = settings.encode;
         if (io::LiveInput::kind_of(job.input) == io::LiveInputKind::File && !job.input_options.realtime)
             fail(ErrorKind::Usage,
                  "a file input needs --realtime (played at its own frame rate, like a camera); to process a file as fast "
@@ -105,24 +86,25 @@ void add_live(CLI::App& app) {
                  job.input);
         if (job.input_options.loop && io::LiveInput::kind_of(job.input) != io::LiveInputKind::File)
             fail(ErrorKind::Usage, "--loop is for file inputs", job.input);
-        if (!a->pass.debug_matte.empty()) fail(ErrorKind::Usage, "--debug-matte is for keyswap process, not live");
-        ThreadPool::set_shared_threads(a->threads);
+        if (!settings.pass.options.debug_matte.empty()) fail(ErrorKind::Usage, "--debug-matte is for keyswap process, not live");
+        ThreadPool::set_shared_threads(settings.run.threads);
         pipeline::install_interrupt_handler();
         // A receiver that went away must surface as a write error on that output, not end the process.
         std::signal(SIGPIPE, SIG_IGN);
         const auto specs = pipeline::parse_outputs(job);  // clear output errors before models load
 
-        auto config = std::make_shared<pipeline::PassConfig>();
-        if (any_given(cmd, matte::keyer_params())) config->keyer = a->keyer;
-        if (any_given(cmd, face::face_params())) {
-            config->face = a->face;
-            config->face->background_detect = true;  // the full-frame search must not stall a frame
+        pipeline::PassConfig config = settings.pass;
+        if (config.face) config.face->background_detect = true;  // the full-frame search must not stall a frame
+        auto pass = std::make_unique<pipeline::FramePass>(config, ThreadPool::shared());
+        // --watch: a changed settings file becomes a new immutable snapshot; the pass takes it
+        // between two frames (FramePass::follow), never during one.
+        std::unique_ptr<pipeline::SettingsFileWatcher> watcher;
+        if (a->watch) {
+            auto slot = std::make_shared<pipeline::PassSlot>(std::make_shared<const pipeline::PassConfig>(config));
+            pass->follow(slot);
+            watcher = std::make_unique<pipeline::SettingsFileWatcher>(
+                a->settings_file, *a->flags, slot, [](const std::string& why) { spdlog::warn("keyswap: {}", why); });
         }
-        config->compose = a->compose;
-        config->options = a->pass;
-        SettingsBox settings(config);
-        std::shared_ptr<const pipeline::PassConfig> running = settings.load();
-        auto pass = std::make_unique<pipeline::FramePass>(*running, ThreadPool::shared());
         {
             std::vector<std::filesystem::path> reads = pass->input_files();
             if (io::LiveInput::kind_of(job.input) == io::LiveInputKind::File) reads.emplace_back(job.input);
@@ -130,7 +112,6 @@ void add_live(CLI::App& app) {
                 if (s.kind == io::LiveOutputKind::Recording || (s.kind == io::LiveOutputKind::Stream && !s.network))
                     io::check_output_path(reads, s.target);
         }
-        io::MediaInfo input_info;
         io::OutputFormat as_output;  // what the outputs keep, for the pass's own checks
         as_output.extension = "live";
         as_output.codec_key = "live";
@@ -138,7 +119,6 @@ void add_live(CLI::App& app) {
 
         pipeline::LiveWork work;
         work.start = [&](const io::MediaInfo& in, const std::vector<io::LiveOutputSpec>& outs) {
-            input_info = in;
             if (pass->makes_transparency(in.has_alpha))
                 for (const auto& s : outs)
                     if (s.kind != io::LiveOutputKind::Null && !s.alpha)
@@ -148,16 +128,7 @@ void add_live(CLI::App& app) {
                              s.text);
             pass->start(in, as_output);
         };
-        work.process = [&](Frame& f, io::SteadyTime) {
-            // Between frames: a new settings snapshot replaces the pass as a whole.
-            if (auto now = settings.load(); now != running) {
-                auto next = std::make_unique<pipeline::FramePass>(*now, ThreadPool::shared());
-                next->start(input_info, as_output);
-                pass = std::move(next);
-                running = now;
-            }
-            pass->process(f);
-        };
+        work.process = [&](Frame& f, io::SteadyTime) { pass->process(f); };
         work.times = [&] { return pass->times(); };
 
         pipeline::LiveReport report;
@@ -172,6 +143,8 @@ void add_live(CLI::App& app) {
         }
         std::fputs(("keyswap: final stats\n" + report.text()).c_str(), stderr);
         write_json(a->stats_json, report);
+        if (watcher && watcher->reloads() > 0)
+            std::fprintf(stderr, "keyswap: settings reloaded %d times while running\n", watcher->reloads());
         for (const auto& o : report.outputs)
             if (o.state.rfind("failed", 0) == 0) fail(ErrorKind::Output, "output stopped early: " + o.state.substr(8));
     });

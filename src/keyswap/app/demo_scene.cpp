@@ -7,6 +7,7 @@
 
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
+#include "keyswap/pipeline/interrupt.hpp"
 
 namespace keyswap::app {
 
@@ -123,6 +124,8 @@ void generate_green_screen_scene(const std::filesystem::path& portrait, const st
     io::MediaWriter writer(out, vp, enc);
     Frame frame;
     for (int i = 0; i < o.frames; ++i) {
+        // Ctrl-C: leave through the writer's destructor, which removes the partial file.
+        if (pipeline::interrupt_requested()) fail(ErrorKind::Interrupted, "interrupted; no output written", out.string());
         scene.render(i, frame);
         writer.write(frame);
     }

@@ -1,4 +1,5 @@
 // keyswap: the command line front end. Thin: every subcommand calls libkeyswap.
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,8 @@ std::vector<CommandEntry>& command_registry() {
 
 int main(int argc, char** argv) {
     using namespace keyswap;
+    // Warnings are diagnostics: stderr, so stdout stays the command's output (JSON, lists).
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("keyswap"));
     spdlog::set_pattern("%v");
     spdlog::set_level(spdlog::level::warn);
     CLI::App app{"keyswap: green-screen keying and face swap in one pass"};

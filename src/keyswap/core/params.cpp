@@ -31,6 +31,43 @@ bool parse_color(const std::string& text, int rgb[3]) {
     return true;
 }
 
+const char* param_type_name(ParamType t) {
+    static const char* names[] = {"bool", "int", "float", "string", "choice", "color", "list"};
+    return names[static_cast<int>(t)];
+}
+
+nlohmann::json param_spec(const ParamInfo& p) {
+    nlohmann::json j = {{"key", p.key},         {"label", p.label}, {"help", p.help}, {"type", param_type_name(p.type)},
+                        {"default", p.def},     {"runtime", p.runtime}};
+    if (p.type == ParamType::Int || p.type == ParamType::Float) {
+        j["min"] = p.min;
+        j["max"] = p.max;
+    }
+    if (!p.unit.empty()) j["unit"] = p.unit;
+    if (!p.choices.empty()) j["choices"] = p.choices;
+    return j;
+}
+
+std::string param_default_text(const ParamInfo& p) {
+    const auto& d = p.def;
+    if (d.is_boolean()) return d.get<bool>() ? "on" : "off";
+    if (d.is_string()) return d.get<std::string>();
+    if (d.is_array()) {
+        std::string out;
+        for (auto& e : d) {
+            if (!out.empty()) out.push_back(',');
+            out.append(e.get<std::string>());
+        }
+        return out;
+    }
+    if (d.is_number_float()) {
+        std::ostringstream os;
+        os << d.get<double>();
+        return os.str();
+    }
+    return d.dump();
+}
+
 namespace detail {
 
 void bad_value(const std::string& key, const std::string& value, const std::string& why) {
@@ -43,6 +80,15 @@ bool parse_bool(const std::string& key, const std::string& value) {
     if (v == "1" || v == "true" || v == "on" || v == "yes") return true;
     if (v == "0" || v == "false" || v == "off" || v == "no") return false;
     bad_value(key, value, "expected on/off");
+}
+
+void check_range(const std::string& key, double v, double min, double max) {
+    if (min < max && !(v >= min && v <= max)) {
+        std::ostringstream os, val;
+        os << "must be between " << min << " and " << max;
+        val << v;
+        bad_value(key, val.str(), os.str());
+    }
 }
 
 double parse_number(const std::string& key, const std::string& value, double min, double max, bool integer) {
@@ -59,8 +105,9 @@ double parse_number(const std::string& key, const std::string& value, double min
     return v;
 }
 
-void check_choice(const std::string& key, const std::string& value, const std::vector<std::string>& choices) {
-    if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+int choice_index(const std::string& key, const std::string& value, const std::vector<std::string>& choices) {
+    const auto it = std::find(choices.begin(), choices.end(), value);
+    if (it != choices.end()) return static_cast<int>(it - choices.begin());
     std::string list;
     for (auto& c : choices) {
         if (!list.empty()) list += '|';
@@ -69,19 +116,26 @@ void check_choice(const std::string& key, const std::string& value, const std::v
     bad_value(key, value, "expected one of " + list);
 }
 
-nlohmann::json spec_json(const std::string& key, const std::string& label, const std::string& help, ParamType type,
-                         double min, double max, const std::string& unit, bool runtime,
-                         const std::vector<std::string>& choices, const nlohmann::json& def) {
-    static const char* names[] = {"bool", "int", "float", "string", "choice", "color", "list"};
-    nlohmann::json j = {{"key", key}, {"label", label}, {"help", help}, {"type", names[static_cast<int>(type)]},
-                        {"default", def}, {"runtime", runtime}};
-    if (type == ParamType::Int || type == ParamType::Float) {
-        j["min"] = min;
-        j["max"] = max;
+void assign(std::string& dst, const std::string& value) { dst = value; }
+void append(std::vector<std::string>& dst, const std::string& value) { dst.push_back(value); }
+void clear(std::vector<std::string>& dst) { dst.clear(); }
+
+void check_json_type(const std::string& key, ParamType type, const nlohmann::json& v) {
+    bool ok = false;
+    const char* want = "";
+    switch (type) {
+        case ParamType::Bool: ok = v.is_boolean(), want = "true or false"; break;
+        case ParamType::Int: ok = v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::floor(v.get<double>())), want = "an integer"; break;
+        case ParamType::Float: ok = v.is_number(), want = "a number"; break;
+        case ParamType::String:
+        case ParamType::Choice:
+        case ParamType::Color: ok = v.is_string(), want = "a string"; break;
+        case ParamType::StringList:
+            ok = v.is_string() || (v.is_array() && std::all_of(v.begin(), v.end(), [](auto& e) { return e.is_string(); }));
+            want = "a string or a list of strings";
+            break;
     }
-    if (!unit.empty()) j["unit"] = unit;
-    if (!choices.empty()) j["choices"] = choices;
-    return j;
+    if (!ok) fail(ErrorKind::Usage, "setting '" + key + "' must be " + want + ", not " + v.dump());
 }
 
 }  // namespace detail

@@ -19,6 +19,14 @@ ThreadPool::~ThreadPool() {
     for (auto& t : workers_) t.join();
 }
 
+// Called with mutex_ held: keeps the first error and skips the ranges nobody has started
+// (they count as done), so the job ends as soon as the running ranges return.
+void ThreadPool::record_error(std::exception_ptr err) {
+    if (!error_) error_ = err;
+    pending_ -= job_parts_ - next_part_;
+    next_part_ = job_parts_;
+}
+
 void ThreadPool::worker_loop(int) {
     std::size_t seen = 0;
     for (;;) {
@@ -33,8 +41,14 @@ void ThreadPool::worker_loop(int) {
             lock.unlock();
             const int b = static_cast<int>(static_cast<long long>(rows) * part / parts);
             const int e = static_cast<int>(static_cast<long long>(rows) * (part + 1) / parts);
-            (*fn)(b, e);
+            std::exception_ptr err;
+            try {
+                (*fn)(b, e);
+            } catch (...) {
+                err = std::current_exception();  // an exception must not end the worker (std::terminate)
+            }
             lock.lock();
+            if (err) record_error(err);
             if (--pending_ == 0) done_.notify_all();
         }
     }
@@ -54,6 +68,7 @@ void ThreadPool::parallel_rows(int rows, const std::function<void(int, int)>& fn
     job_parts_ = parts;
     next_part_ = 0;
     pending_ = parts;
+    error_ = nullptr;
     ++generation_;
     wake_.notify_all();
     // The caller works too, so a pool of N uses N cores.
@@ -62,13 +77,24 @@ void ThreadPool::parallel_rows(int rows, const std::function<void(int, int)>& fn
         lock.unlock();
         const int b = static_cast<int>(static_cast<long long>(rows) * part / parts);
         const int e = static_cast<int>(static_cast<long long>(rows) * (part + 1) / parts);
-        fn(b, e);
+        std::exception_ptr err;
+        try {
+            fn(b, e);
+        } catch (...) {
+            err = std::current_exception();
+        }
         lock.lock();
+        if (err) record_error(err);
         --pending_;
     }
     done_.wait(lock, [&] { return pending_ == 0; });
     job_ = nullptr;
     job_parts_ = 0;
+    if (error_) {
+        std::exception_ptr e = error_;
+        error_ = nullptr;
+        std::rethrow_exception(e);
+    }
 }
 
 namespace {
@@ -88,7 +114,12 @@ ThreadPool& ThreadPool::shared() {
 
 void ThreadPool::set_shared_threads(int threads) {
     std::lock_guard lock(shared_mutex);
-    shared_slot() = std::make_unique<ThreadPool>(threads);
+    static std::vector<std::unique_ptr<ThreadPool>> retired;  // may still be referenced
+    auto& p = shared_slot();
+    const int want = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (p && p->size() == want) return;
+    if (p) retired.push_back(std::move(p));
+    p = std::make_unique<ThreadPool>(threads);
 }
 
 }  // namespace keyswap

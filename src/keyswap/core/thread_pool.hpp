@@ -7,6 +7,7 @@
 // running inside the pool must not call back into the same pool (use threads=1 there).
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -25,15 +26,19 @@ public:
     int size() const { return static_cast<int>(workers_.size()) + 1; }
 
     // Runs fn(begin, end) over row ranges covering [0, rows). min_rows stops tiny images
-    // from paying for the hand-off.
+    // from paying for the hand-off. If fn throws in any range, every other range still
+    // finishes (or is skipped, if not yet started), then the first exception is rethrown here.
     void parallel_rows(int rows, const std::function<void(int, int)>& fn, int min_rows = 16);
 
     // The process-wide pool used when a caller passes none.
     static ThreadPool& shared();
+    // Makes shared() a pool of `threads`. The previous pool is kept alive until the process
+    // ends, because stages may still hold a reference to it; no-op when the size is the same.
     static void set_shared_threads(int threads);
 
 private:
     void worker_loop(int id);
+    void record_error(std::exception_ptr err);
 
     std::vector<std::thread> workers_;
     std::mutex mutex_;
@@ -46,6 +51,7 @@ private:
     int pending_ = 0;
     std::size_t generation_ = 0;
     bool stop_ = false;
+    std::exception_ptr error_;  // first exception of the current job
     std::mutex call_mutex_;
 };
 

@@ -88,10 +88,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FaceDetector> FaceDetector::create(const std::string& kind, int detect_width) {
-    if (kind == "hog") return std::make_unique<HogDetector>(detect_width);
-    if (kind == "cnn") return make_cnn_detector(detect_width);
-    fail(ErrorKind::Usage, "unknown face detector '" + kind + "'; use --detector hog or --detector cnn");
+std::unique_ptr<FaceDetector> FaceDetector::create(DetectorKind kind, int detect_width) {
+    if (kind == DetectorKind::Cnn) return make_cnn_detector(detect_width);
+    return std::make_unique<HogDetector>(detect_width);
 }
 
 }  // namespace keyswap::face

@@ -10,12 +10,18 @@
 // Thread safety: not thread safe (scratch buffers, dlib scanners); one per analyser.
 #include <memory>
 #include <opencv2/core.hpp>
+#include <array>
 #include <string>
 #include <vector>
 
 #include "keyswap/core/image.hpp"
 
 namespace keyswap::face {
+
+// Which detector finds faces: dlib's HOG (fast) or its MMOD CNN (more poses, slower).
+enum class DetectorKind { Hog, Cnn };
+inline constexpr std::array<const char*, 2> kDetectorNames{"hog", "cnn"};
+
 
 struct Detection {
     cv::Rect2f box;      // frame pixels
@@ -27,7 +33,7 @@ public:
     // kind: "hog" or "cnn". detect_width: width of the detection image (frames narrower than
     // that are used as they are). Throws Error(Model) if the CNN model is missing,
     // Error(Usage) on an unknown kind.
-    static std::unique_ptr<FaceDetector> create(const std::string& kind, int detect_width);
+    static std::unique_ptr<FaceDetector> create(DetectorKind kind, int detect_width);
     virtual ~FaceDetector() = default;
 
     // Requires: rgba has 4 channels. Ensures: boxes in frame pixels, strongest first.

@@ -14,7 +14,7 @@ namespace keyswap::face {
 // result to the analyser's thread, which alone touches the tracker.
 class BackgroundSearch {
 public:
-    BackgroundSearch(const std::string& kind, int detect_width)
+    BackgroundSearch(DetectorKind kind, int detect_width)
         : detector_(FaceDetector::create(kind, detect_width)), worker_([this] { run(); }) {}
     ~BackgroundSearch() {
         {

@@ -25,7 +25,7 @@
 namespace keyswap::face {
 
 struct AnalyserSettings {
-    std::string detector = "hog";  // "hog" | "cnn"
+    DetectorKind detector = DetectorKind::Hog;
     int detect_every = 5;          // frames between detections while faces are tracked
     int detect_width = 800;        // width of the detection image (HOG finds faces down to ~80 px there)
     bool smooth = true;
@@ -65,6 +65,12 @@ public:
     }
 
     void reset();  // new clip or cut: forget tracks and smoothing
+
+    // Live change between frames of the settings that need no new detector or tracker.
+    void retune(int detect_every, bool smooth) {
+        s_.detect_every = detect_every;
+        s_.smooth = smooth;
+    }
 
 private:
     bool fit_all(ImageView<const std::uint8_t> rgba);  // false if a track was lost

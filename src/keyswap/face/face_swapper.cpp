@@ -18,41 +18,36 @@ const ParamTable<FaceSettings>& face_params() {
          &S::source, ParamType::StringList, 0, 0, "", false},
         {"source-face", "Source face", "Which face to take from a source photo with several (0 = leftmost; -1 = the only one).",
          &S::source_face, ParamType::Int, -1, 64, "", false},
-        {"faces", "Faces", "Swap one face, all faces, or the faces that match --reference.", &S::faces,
-         ParamType::Choice, 0, 0, "", true, {"one", "all", "reference"}},
+        {"faces", "Faces", "Swap one face, all faces, or the faces that match --reference.", choice(&S::faces, kFaceChoiceNames),
+         ParamType::Choice, 0, 0, "", true},
         {"reference", "Reference photo", "Photo of the person to replace (with --faces reference).", &S::reference,
          ParamType::String, 0, 0, "", false},
         {"reference-distance", "Reference distance", "Identity distance under which a face counts as the reference person.",
          &S::reference_distance, ParamType::Float, 0.1, 1.5},
-        {"face-order", "Face order", "With --faces one: take the largest face or the leftmost.", &S::face_order,
-         ParamType::Choice, 0, 0, "", true, {"large-small", "left-right"}},
-        {"mask", "Mask", "Part of the face replaced.", &S::mask, ParamType::Choice, 0, 0, "", true,
-         {"face", "upper", "lower", "eyes-nose"}},
+        {"face-order", "Face order", "With --faces one: take the largest face or the leftmost.", choice(&S::face_order, kFaceOrderNames),
+         ParamType::Choice, 0, 0, "", true},
+        {"mask", "Mask", "Part of the face replaced.", choice(&S::mask, kMaskAreaNames), ParamType::Choice, 0, 0, "", true},
         {"keep-mouth", "Keep mouth", "Keep the target's inner mouth (real teeth and tongue).", &S::keep_mouth,
          ParamType::Bool},
-        {"detector", "Detector", "Face detector: dlib HOG (fast) or MMOD CNN (more poses, slower).", &S::detector,
-         ParamType::Choice, 0, 0, "", false, {"hog", "cnn"}},
+        {"detector", "Detector", "Face detector: dlib HOG (fast) or MMOD CNN (more poses, slower).", choice(&S::detector, kDetectorNames),
+         ParamType::Choice, 0, 0, "", false},
         {"detect-every", "Detect every", "Frames between face detections; landmarks track faces in between.",
          &S::detect_every, ParamType::Int, 1, 120, "frames"},
         {"detect-width", "Detect width", "Width the frame is shrunk to for detection (smaller is faster, misses small faces).",
          &S::detect_width, ParamType::Int, 160, 3840, "px", false},
         {"smooth", "Smooth", "Smooth landmarks over time (One Euro filter) against jitter.", &S::smooth, ParamType::Bool},
         {"smooth-cutoff", "Smooth cutoff", "Smoothing cutoff at rest; lower is steadier but lags more.",
-         &S::smooth_cutoff, ParamType::Float, 0.05, 30, "Hz"},
+         &S::smooth_cutoff, ParamType::Float, 0.05, 30, "Hz", false},
         {"smooth-beta", "Smooth speed gain", "How fast smoothing lets go when the face moves.", &S::smooth_beta,
-         ParamType::Float, 0, 100},
+         ParamType::Float, 0, 100, "", false},
         {"color-match", "Colour match", "Match the source's colour to the target: Lab statistics, plus shading.",
-         &S::color_match, ParamType::Choice, 0, 0, "", true, {"off", "lab", "lab-shading"}},
-        {"blend", "Blend", "Feathered mask blend, or Poisson (seamless, slower).", &S::blend, ParamType::Choice, 0, 0,
-         "", true, {"feather", "poisson"}},
+         choice(&S::color_match, kColourMatchNames), ParamType::Choice, 0, 0, "", true},
+        {"blend", "Blend", "Feathered mask blend, or Poisson (seamless, slower).", choice(&S::blend, kBlendModeNames), ParamType::Choice, 0, 0,
+         "", true},
         {"feather", "Feather", "Width of the soft edge, in eye distances.", &S::feather, ParamType::Float, 0.02, 2.0},
     });
     return t;
 }
-
-namespace {
-// Extra inner-mouth opening (eye distances) over which the target's mouth fades fully in.
-constexpr float kMouthRamp = 0.08f;
 
 AnalyserSettings analyser_settings(const FaceSettings& s) {
     AnalyserSettings a;
@@ -65,6 +60,10 @@ AnalyserSettings analyser_settings(const FaceSettings& s) {
     a.smoothing.beta = s.smooth_beta;
     return a;
 }
+
+namespace {
+// Extra inner-mouth opening (eye distances) over which the target's mouth fades fully in.
+constexpr float kMouthRamp = 0.08f;
 
 // `name` is the photo's file (settings' `reference`), for the message.
 std::optional<Embedding> reference_embedding(const ImageU8* reference, const std::string& name, FaceAnalyser& analyser) {
@@ -87,6 +86,7 @@ struct FaceSwapper::Impl {
     FaceSettings s;
     FaceAnalyser analyser;
     SourceLibrary library;
+    std::optional<Embedding> reference_emb;
     FaceSelector selector;
     MaskArea area;
     // Per-face work buffers, reused from frame to frame.
@@ -97,12 +97,10 @@ struct FaceSwapper::Impl {
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
         : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
-          selector(st.faces, st.face_order, reference_embedding(reference, st.reference, analyser), st.reference_distance),
-          area(parse_mask_area(st.mask)) {
-        if (s.blend != "feather" && s.blend != "poisson")
-            fail(ErrorKind::Usage, "unknown --blend '" + s.blend + "'; use feather or poisson");
-        if (s.color_match != "off" && s.color_match != "lab" && s.color_match != "lab-shading")
-            fail(ErrorKind::Usage, "unknown --color-match '" + s.color_match + "'; use off, lab or lab-shading");
+          reference_emb(reference_embedding(reference, st.reference, analyser)),
+          selector(st.faces, st.face_order, reference_emb, st.reference_distance),
+          area(st.mask) {
+        face_params().validate(st);
     }
 
     // How much of the target's inner mouth to keep. Always all with keep-mouth; otherwise as
@@ -139,9 +137,9 @@ struct FaceSwapper::Impl {
         blend_ms += sw.ms();
 
         sw.reset();
-        if (s.color_match != "off")
-            colour.match(warped, target, masks.hard(), s.color_match == "lab-shading" ? iod / 3.0f : 0.0f);
-        if (s.blend == "poisson") poisson_clone(warped, target, masks.hard());
+        if (s.color_match != ColourMatch::Off)
+            colour.match(warped, target, masks.hard(), s.color_match == ColourMatch::LabShading ? iod / 3.0f : 0.0f);
+        if (s.blend == BlendMode::Poisson) poisson_clone(warped, target, masks.hard());
         swap_ms += sw.ms();
 
         sw.reset();
@@ -177,6 +175,20 @@ FrameFaces FaceSwapper::process(Frame& frame, const ImageF32* matte, ThreadPool&
     }
     return out;
 }
+
+void FaceSwapper::update(const FaceSettings& next) {
+    face_params().validate(next);
+    Impl& m = *impl_;
+    FaceSettings s = next;
+    face_params().keep_fixed(s, m.s);  // the caller reports refused keys; here they simply stay
+    if (s.faces != m.s.faces || s.face_order != m.s.face_order || s.reference_distance != m.s.reference_distance)
+        m.selector = FaceSelector(s.faces, s.face_order, m.reference_emb, s.reference_distance);
+    m.area = s.mask;
+    m.analyser.retune(s.detect_every, s.smooth);
+    m.s = s;
+}
+
+const FaceSettings& FaceSwapper::settings() const { return impl_->s; }
 
 void FaceSwapper::reset() {
     impl_->analyser.reset();

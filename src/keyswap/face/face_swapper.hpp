@@ -16,33 +16,47 @@
 #include "keyswap/core/params.hpp"
 #include "keyswap/core/thread_pool.hpp"
 #include "keyswap/core/timing.hpp"
+#include "keyswap/face/detector.hpp"
+#include "keyswap/face/face_analyser.hpp"
+#include "keyswap/face/masks.hpp"
+#include "keyswap/face/selection.hpp"
 #include "keyswap/face/source_library.hpp"
 
 namespace keyswap::face {
 
+// How the warped source face's colour is matched to the target before blending.
+enum class ColourMatch { Off, Lab, LabShading };
+inline constexpr std::array<const char*, 3> kColourMatchNames{"off", "lab", "lab-shading"};
+// How the matched face is blended in: a feathered mask, or Poisson (seamless, slower).
+enum class BlendMode { Feather, Poisson };
+inline constexpr std::array<const char*, 2> kBlendModeNames{"feather", "poisson"};
+
 struct FaceSettings {
     std::vector<std::string> source;   // source photo paths (decoded by the caller)
     int source_face = -1;              // face index in multi-face source photos (left to right)
-    std::string faces = "one";         // one | all | reference
+    FaceChoice faces = FaceChoice::One;
     std::string reference;             // photo of the person to replace (faces=reference)
     double reference_distance = 0.6;   // embedding distance that counts as the same person
-    std::string face_order = "large-small";  // for faces=one: large-small | left-right
-    std::string mask = "face";         // face | upper | lower | eyes-nose
+    FaceOrder face_order = FaceOrder::LargeSmall;  // for faces=one
+    MaskArea mask = MaskArea::Face;
     bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
-    std::string detector = "hog";      // hog | cnn
+    DetectorKind detector = DetectorKind::Hog;
     int detect_every = 5;              // frames between detections while tracking
     int detect_width = 800;            // width of the detection image (HOG finds faces down to ~80 px there)
     bool background_detect = false;    // live: full-frame searches on their own thread (a mode, not a table row)
     bool smooth = true;                // One Euro smoothing of landmarks
     double smooth_cutoff = 1.0;        // Hz at rest
     double smooth_beta = 1.0;          // cutoff gain per (eye distance / s)
-    std::string color_match = "lab-shading";  // off | lab | lab-shading
-    std::string blend = "feather";     // feather | poisson
+    ColourMatch color_match = ColourMatch::LabShading;
+    BlendMode blend = BlendMode::Feather;
     double feather = 0.3;              // edge ramp width, in eye distances
 };
 
 // One row per setting; keys are the CLI flag names.
 const ParamTable<FaceSettings>& face_params();
+
+// The analyser's part of the settings (detector, tracking, smoothing).
+AnalyserSettings analyser_settings(const FaceSettings& s);
 
 struct FrameFaces {
     int found = 0;    // faces tracked in this frame
@@ -63,6 +77,12 @@ public:
     // never. Records "face.detect", "face.landmarks", "face.swap", "face.blend" ms in `times`.
     // No face: the frame is unchanged and found = 0.
     FrameFaces process(Frame& frame, const ImageF32* matte, ThreadPool& pool, StageTimes* times = nullptr);
+
+    // Live change between frames: takes the rows of face_params() marked runtime (selection,
+    // mask, colour match, blend, feather, smoothing, detect-every); the others need a new
+    // swapper. Validates first: on error nothing changes.
+    void update(const FaceSettings& s);
+    const FaceSettings& settings() const;
 
     void reset();  // new clip or cut: forget tracks and smoothing
 

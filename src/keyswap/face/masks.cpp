@@ -24,14 +24,6 @@ void ramp(cv::Mat& dist, float width) {
 }
 }  // namespace
 
-MaskArea parse_mask_area(const std::string& name) {
-    if (name == "face") return MaskArea::Face;
-    if (name == "upper") return MaskArea::Upper;
-    if (name == "lower") return MaskArea::Lower;
-    if (name == "eyes-nose") return MaskArea::EyesNose;
-    fail(ErrorKind::Usage, "unknown mask '" + name + "'; use face, upper, lower or eyes-nose");
-}
-
 std::vector<int> area_points(MaskArea area) {
     std::vector<int> v;
     switch (area) {

@@ -12,6 +12,7 @@
 // inner-lip polygon is exactly 0 (the target's teeth and tongue stay, bit for bit) and the
 // weight ramps back up outside it.
 // Thread safety: `MaskRenderer` keeps scratch buffers; one per swapper.
+#include <array>
 #include <string>
 
 #include "keyswap/face/mesh.hpp"
@@ -19,8 +20,8 @@
 namespace keyswap::face {
 
 enum class MaskArea { Face, Upper, Lower, EyesNose };
+inline constexpr std::array<const char*, 4> kMaskAreaNames{"face", "upper", "lower", "eyes-nose"};
 // Throws Error(Usage) for an unknown name.
-MaskArea parse_mask_area(const std::string& name);
 
 class MaskRenderer {
 public:

@@ -4,16 +4,10 @@
 
 namespace keyswap::face {
 
-FaceSelector::FaceSelector(const std::string& faces, const std::string& order, std::optional<Embedding> reference,
+FaceSelector::FaceSelector(FaceChoice faces, FaceOrder order, std::optional<Embedding> reference,
                            double reference_distance)
-    : reference_(std::move(reference)), max_distance_(reference_distance) {
-    if (faces == "one") mode_ = Mode::One;
-    else if (faces == "all") mode_ = Mode::All;
-    else if (faces == "reference") mode_ = Mode::Reference;
-    else fail(ErrorKind::Usage, "unknown --faces '" + faces + "'; use one, all or reference");
-    if (order != "left-right" && order != "large-small")
-        fail(ErrorKind::Usage, "unknown --face-order '" + order + "'; use left-right or large-small");
-    left_right_ = order == "left-right";
+    : mode_(faces), left_right_(order == FaceOrder::LeftRight), reference_(std::move(reference)),
+      max_distance_(reference_distance) {
     if (mode_ == Mode::Reference && !reference_)
         fail(ErrorKind::Usage, "--faces reference needs --reference PHOTO of the person to replace");
 }

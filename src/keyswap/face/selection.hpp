@@ -12,16 +12,25 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <array>
 #include <vector>
 
 #include "keyswap/face/tracker.hpp"
 
 namespace keyswap::face {
 
+// Which faces of a frame are swapped: one, all, or those that match a reference person.
+enum class FaceChoice { One, All, Reference };
+inline constexpr std::array<const char*, 3> kFaceChoiceNames{"one", "all", "reference"};
+// With FaceChoice::One: which face is "the" one.
+enum class FaceOrder { LargeSmall, LeftRight };
+inline constexpr std::array<const char*, 2> kFaceOrderNames{"large-small", "left-right"};
+
+
 class FaceSelector {
 public:
-    // Throws Error(Usage) for unknown modes or orders, or mode "reference" without a reference.
-    FaceSelector(const std::string& faces, const std::string& order, std::optional<Embedding> reference,
+    // Throws Error(Usage) for FaceChoice::Reference without a reference.
+    FaceSelector(FaceChoice faces, FaceOrder order, std::optional<Embedding> reference,
                  double reference_distance);
 
     // Indices into `tracks` to swap. `embed` gives (and caches) a track's embedding; it is called
@@ -31,7 +40,8 @@ public:
     void reset() { chosen_id_ = -1; }
 
 private:
-    enum class Mode { One, All, Reference } mode_;
+    using Mode = FaceChoice;
+    Mode mode_;
     bool left_right_ = false;
     std::optional<Embedding> reference_;
     double max_distance_;

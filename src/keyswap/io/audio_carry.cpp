@@ -41,9 +41,10 @@ struct AudioCarry::Impl {
             f->nb_samples = n;
             f->format = enc->sample_fmt;
             f->sample_rate = enc->sample_rate;
-            av_channel_layout_copy(&f->ch_layout, &enc->ch_layout);
+            av::check(av_channel_layout_copy(&f->ch_layout, &enc->ch_layout), ErrorKind::Output, "out of memory for audio", path);
             av::check(av_frame_get_buffer(f.get(), 0), ErrorKind::Output, "out of memory for audio", path);
-            av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(f->data), n);
+            if (av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(f->data), n) < n)
+                fail(ErrorKind::Output, "audio buffer underrun", path);
             f->pts = next_pts;
             next_pts += n;
             av::check(avcodec_send_frame(enc.get(), f.get()), ErrorKind::Output, "audio encoder failed", path);
@@ -59,10 +60,11 @@ struct AudioCarry::Impl {
                   ErrorKind::Output, "out of memory for audio", path);
         const int got = swr_convert(swr.get(), buf, max_out, f ? const_cast<const uint8_t**>(f->extended_data) : nullptr,
                                     f ? f->nb_samples : 0);
-        if (got > 0) av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(buf), got);
+        const int queued = got > 0 ? av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(buf), got) : 0;
         av_freep(&buf[0]);
         av_freep(&buf);
         if (got < 0) fail(ErrorKind::Output, "audio resampling failed", path);
+        if (queued < got) fail(ErrorKind::Output, "out of memory for audio", path);
     }
 
     void decode(AVPacket* p) {
@@ -103,11 +105,13 @@ AudioCarry::AudioCarry(AVFormatContext* out, const AVCodecParameters* in, AVRati
     if (!dc) fail(ErrorKind::Input, std::string("unsupported audio codec '") + avcodec_get_name(in->codec_id) + "'", path);
     if (!ec) fail(ErrorKind::Output, "audio encoder " + encoder + " is not available", path);
     m.dec.reset(avcodec_alloc_context3(dc));
-    avcodec_parameters_to_context(m.dec.get(), in);
+    if (!m.dec) throw std::bad_alloc();
+    av::check(avcodec_parameters_to_context(m.dec.get(), in), ErrorKind::Input, "bad audio codec parameters", path);
     m.dec->pkt_timebase = in_tb;
     av::check(avcodec_open2(m.dec.get(), dc, nullptr), ErrorKind::Input, "cannot open the audio decoder", path);
 
     m.enc.reset(avcodec_alloc_context3(ec));
+    if (!m.enc) throw std::bad_alloc();
     m.enc->sample_fmt = ec->sample_fmts ? ec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
     int rate = m.dec->sample_rate > 0 ? m.dec->sample_rate : 48000;
     if (ec->supported_samplerates) {
@@ -131,13 +135,15 @@ AudioCarry::AudioCarry(AVFormatContext* out, const AVCodecParameters* in, AVRati
     m.stream->time_base = m.enc->time_base;
 
     SwrContext* swr = nullptr;
-    AVChannelLayout in_layout;
-    if (m.dec->ch_layout.nb_channels > 0) av_channel_layout_copy(&in_layout, &m.dec->ch_layout);
+    // av_channel_layout_copy uninitialises its destination first: it must start zeroed.
+    AVChannelLayout in_layout{};
+    if (m.dec->ch_layout.nb_channels > 0)
+        av::check(av_channel_layout_copy(&in_layout, &m.dec->ch_layout), ErrorKind::Output, "cannot copy the audio layout", path);
     else av_channel_layout_default(&in_layout, 2);
-    av::check(swr_alloc_set_opts2(&swr, &m.enc->ch_layout, m.enc->sample_fmt, m.enc->sample_rate, &in_layout,
-                                  m.dec->sample_fmt, m.dec->sample_rate, 0, nullptr),
-              ErrorKind::Output, "cannot set up audio resampling", path);
+    const int set = swr_alloc_set_opts2(&swr, &m.enc->ch_layout, m.enc->sample_fmt, m.enc->sample_rate, &in_layout,
+                                        m.dec->sample_fmt, m.dec->sample_rate, 0, nullptr);
     av_channel_layout_uninit(&in_layout);
+    av::check(set, ErrorKind::Output, "cannot set up audio resampling", path);
     m.swr.reset(swr);
     av::check(swr_init(swr), ErrorKind::Output, "cannot set up audio resampling", path);
     m.fifo.reset(av_audio_fifo_alloc(m.enc->sample_fmt, m.enc->ch_layout.nb_channels, 4096));
@@ -166,7 +172,8 @@ void AudioCarry::flush() {
     if (m.next_pts == AV_NOPTS_VALUE) m.next_pts = 0;
     m.convert_and_queue(nullptr);
     m.encode_fifo(true);
-    avcodec_send_frame(m.enc.get(), nullptr);
+    const int r = avcodec_send_frame(m.enc.get(), nullptr);
+    if (r < 0 && r != AVERROR_EOF) av::check(r, ErrorKind::Output, "audio encoder failed", m.path);
     m.drain_encoder();
 }
 

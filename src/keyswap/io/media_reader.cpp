@@ -1,7 +1,10 @@
 #include "keyswap/io/media_reader.hpp"
 
+#include "keyswap/io/frames.hpp"
+
 #include <cmath>
 #include <system_error>
+#include <vector>
 
 #include "keyswap/io/av_util.hpp"
 #include "keyswap/io/rgba_convert.hpp"
@@ -16,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_pattern(const std::string& p) { return p.find('%') != std::string::npos; }
+bool is_pattern(const std::string& p) { return is_frame_pattern(p); }
 
 const AVCodec* pick_decoder(const AVStream* st) {
     // FFmpeg's native VP8/VP9 decoders drop the alpha plane that WebM carries as side data;
@@ -88,7 +91,18 @@ struct MediaReader::Impl {
             fail(ErrorKind::Input, "cannot open: not a media file or corrupt (" + av::error_string(r) + ")", path);
         }
         fmt.reset(raw);
-        av::check(avformat_find_stream_info(fmt.get(), nullptr), ErrorKind::Input, "cannot read stream info", path);
+        // Containers that state the size in their header (y4m, mkv, mp4, ...) are checked
+        // before stream info reads (and allocates) a first picture; decoders refuse more than
+        // kMaxFrameSide^2 pixels while probing, then the side is checked below.
+        for (unsigned i = 0; i < fmt->nb_streams; ++i)
+            if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO)
+                check_size(fmt->streams[i]->codecpar->width, fmt->streams[i]->codecpar->height);
+        std::vector<AVDictionary*> probe_opts(fmt->nb_streams, nullptr);
+        const std::string max_pixels = std::to_string(std::int64_t(kMaxFrameSide) * kMaxFrameSide);
+        for (auto*& d : probe_opts) av_dict_set(&d, "max_pixels", max_pixels.c_str(), 0);
+        const int found = avformat_find_stream_info(fmt.get(), probe_opts.empty() ? nullptr : probe_opts.data());
+        for (auto*& d : probe_opts) av_dict_free(&d);
+        av::check(found, ErrorKind::Input, "cannot read stream info", path);
 
         video = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
         if (video < 0) fail(ErrorKind::Input, "has no video or image stream", path);
@@ -107,9 +121,14 @@ struct MediaReader::Impl {
             }
             fail(ErrorKind::Input, "unsupported video codec '" + name + "'", path);
         }
+        // Frames are allocated at the stream's size: refuse absurd sizes before any allocation
+        // (a corrupt or hostile header can claim 60000x60000).
+        check_size(vs->codecpar->width, vs->codecpar->height);
         dec.reset(avcodec_alloc_context3(codec));
+        if (!dec) throw std::bad_alloc();
         av::check(avcodec_parameters_to_context(dec.get(), vs->codecpar), ErrorKind::Input, "bad codec parameters", path);
         dec->thread_count = 0;
+        dec->max_pixels = std::int64_t(kMaxFrameSide) * kMaxFrameSide;
         dec->pkt_timebase = vs->time_base;
         av::check(avcodec_open2(dec.get(), codec, nullptr), ErrorKind::Input,
                   std::string("cannot open the ") + codec->name + " decoder", path);
@@ -163,6 +182,26 @@ struct MediaReader::Impl {
             info.audio_codec = avcodec_get_name(as->codecpar->codec_id);
             info.audio_rate = as->codecpar->sample_rate;
             info.audio_channels = as->codecpar->ch_layout.nb_channels;
+        }
+    }
+
+    void check_size(int w, int h) const {
+        if (w > kMaxFrameSide || h > kMaxFrameSide)
+            fail(ErrorKind::Input, "frame size " + std::to_string(w) + "x" + std::to_string(h) + " is beyond what keyswap takes (" +
+                                       std::to_string(kMaxFrameSide) + " pixels a side)", path);
+    }
+
+    // While frames before the range are skipped, audio before the newest skipped frame can
+    // never be kept (take_audio keeps only what reaches the range's first frame): drop it now
+    // instead of holding the whole skipped stretch in memory.
+    void drop_audio_before(std::int64_t video_pts) {
+        if (audio < 0 || pending_audio.empty()) return;
+        const std::int64_t t = av_rescale_q(video_pts, fmt->streams[video]->time_base, fmt->streams[audio]->time_base);
+        while (!pending_audio.empty()) {
+            const AVPacket* p = pending_audio.front().packet.get();
+            const std::int64_t at = p->pts != AV_NOPTS_VALUE ? p->pts : p->dts;
+            if (at != AV_NOPTS_VALUE && at + std::max<std::int64_t>(p->duration, 0) > t) break;
+            pending_audio.pop_front();
         }
     }
 
@@ -251,8 +290,10 @@ bool MediaReader::read(Frame& out) {
         }
         if (index < m.opt.first_frame) {
             av_frame_unref(f);
+            m.drop_audio_before(pts);
             continue;
         }
+        m.check_size(f->width, f->height);  // an image sequence may change size mid-way
         if (m.start_pts == AV_NOPTS_VALUE) m.start_pts = pts;
         m.last_pts = pts;
         m.convert.to_rgba(f, out.rgba, m.path);
@@ -298,6 +339,7 @@ double MediaReader::range_start() const {
     return m.start_pts == AV_NOPTS_VALUE ? 0.0 : m.start_pts * av_q2d(m.fmt->streams[m.video]->time_base);
 }
 std::int64_t MediaReader::frames_read() const { return impl_->delivered; }
+std::size_t MediaReader::audio_backlog() const { return impl_->pending_audio.size(); }
 
 Frame read_image(const fs::path& path) {
     ReaderOptions o;
@@ -320,7 +362,10 @@ MediaInfo probe(const fs::path& path, bool count_frames) {
     if (count_frames && !info.is_image) {
         Frame f;
         std::int64_t n = 0;
-        while (r.read(f)) ++n;
+        while (r.read(f)) {
+            ++n;
+            (void)r.take_audio();  // counted, not carried: do not let it pile up
+        }
         if (n == 0) fail(ErrorKind::Input, "contains no video frames", path.string());
         info.frames = n;
     }

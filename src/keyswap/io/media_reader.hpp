@@ -30,6 +30,9 @@ struct AudioPacket {
     std::shared_ptr<AVPacket> packet;
 };
 
+// Frames larger than this on either side are refused before anything is allocated for them.
+inline constexpr int kMaxFrameSide = 16384;
+
 class MediaReader {
 public:
     explicit MediaReader(const std::filesystem::path& path, ReaderOptions options = {});
@@ -52,6 +55,8 @@ public:
     // Time of the range's first frame in seconds (audio is cut from here).
     double range_start() const;
     std::int64_t frames_read() const;
+    // Audio packets read but not yet taken (bounded while frames before the range are skipped).
+    std::size_t audio_backlog() const;
 
 private:
     struct Impl;

@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <system_error>
 
 #include "keyswap/io/audio_carry.hpp"
 #include "keyswap/io/av_util.hpp"
+#include "keyswap/io/frames.hpp"
 #include "keyswap/io/rgba_convert.hpp"
 
 extern "C" {
@@ -19,8 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// An option the encoder does not take would otherwise vanish without a word: say which.
 void set_opt(AVCodecContext* c, const char* key, const std::string& value) {
-    av_opt_set(c->priv_data, key, value.c_str(), 0);
+    const int rc = av_opt_set(c->priv_data, key, value.c_str(), 0);
+    if (rc < 0)
+        spdlog::warn("keyswap: the {} encoder rejected {}={} ({}); it is ignored", c->codec ? c->codec->name : "?", key,
+                     value, av::error_string(rc));
 }
 
 // Codec settings that make each format behave as a user of that format expects.
@@ -135,6 +142,7 @@ MediaWriter::MediaWriter(const fs::path& path, const VideoParams& video, const E
              p);
 
     m.enc.reset(avcodec_alloc_context3(codec));
+    if (!m.enc) throw std::bad_alloc();
     auto* c = m.enc.get();
     c->width = video.width;
     c->height = video.height;
@@ -246,23 +254,11 @@ void write_image(const fs::path& path, const Frame& frame, const EncodeOptions& 
 
 namespace {
 
-bool is_pattern(const fs::path& p) { return p.filename().string().find('%') != std::string::npos; }
+bool is_pattern(const fs::path& p) { return is_frame_pattern(p); }
 
 fs::path folder_of(const fs::path& p) { return p.parent_path().empty() ? fs::path(".") : p.parent_path(); }
 
-// Whether `name` is what the pattern's file name `pattern` (one %d or %0Nd) expands to for
-// some frame number.
-bool fits_pattern(const std::string& pattern, const std::string& name) {
-    const auto pct = pattern.find('%');
-    const auto d = pattern.find('d', pct);
-    if (d == std::string::npos) return false;
-    const std::string prefix = pattern.substr(0, pct), suffix = pattern.substr(d + 1);
-    if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return false;
-    const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-    return digits.find_first_not_of("0123456789 ") == std::string::npos;
-}
+bool fits_pattern(const fs::path& pattern, const std::string& name) { return matches_frame_pattern(pattern, name); }
 
 // Absolute and normalised, following links that exist.
 fs::path normal(const fs::path& p) {
@@ -283,7 +279,7 @@ std::vector<fs::path> pattern_files(const fs::path& pattern) {
     std::vector<fs::path> out;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(folder_of(pattern), ec))
-        if (fits_pattern(pattern.filename().string(), e.path().filename().string())) out.push_back(e.path());
+        if (fits_pattern(pattern, e.path().filename().string())) out.push_back(e.path());
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/io/frames.hpp"
 
 namespace keyswap::io {
 
@@ -56,6 +57,24 @@ std::string canonical_codec(std::string c) {
 
 }  // namespace
 
+const ParamTable<EncodeOptions>& encode_params() {
+    using S = EncodeOptions;
+    using T = ParamType;
+    // Which codecs an extension takes depends on the extension, so --codec is checked against
+    // the format table above when the output is known, not here.
+    static const ParamTable<S> t("encode", {
+        {"codec", "Codec", "Override the codec: h264 h265 vp9 prores qtrle ffv1 png (what the extension allows).",
+         &S::codec, T::String, 0, 0, "", false},
+        {"crf", "CRF", "Constant rate factor for h264/h265/vp9 (-1 = the codec's default; lower is better).", &S::crf,
+         T::Int, -1, 63, "", false},
+        {"quality", "Quality", "Quality 0-100 for WebP/JPEG (-1 = default: lossless WebP; 100 = lossless WebP too).",
+         &S::quality, T::Int, -1, 100, "", false},
+        {"preset", "Preset", "Encoder preset (x264/x265: ultrafast..veryslow; vp9: realtime|good|best).", &S::preset,
+         T::String, 0, 0, "", false},
+    });
+    return t;
+}
+
 std::string known_output_extensions() {
     std::string out;
     std::string last;
@@ -87,7 +106,7 @@ OutputFormat choose_output_format(const std::filesystem::path& path, const Encod
         fail(ErrorKind::Usage, "unknown output extension '" + ext + "'; use one of: " + known_output_extensions(), path.string());
     if (!found) fail(ErrorKind::Usage, "codec '" + options.codec + "' cannot be written to " + ext + " (choose: " + codecs + ")", path.string());
     OutputFormat f{ext, found->muxer, found->codec_key, found->encoder, found->pix_fmt, found->alpha, found->still,
-                   path.string().find('%') != std::string::npos, found->audio_encoder};
+                   is_frame_pattern(path), found->audio_encoder};
     // Lossy WebP keeps alpha too, in its own plane.
     if (f.encoder == "libwebp" && options.quality >= 0 && options.quality < 100) f.pix_fmt = "yuva420p";
     return f;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "keyswap/core/params.hpp"
+
 namespace keyswap::io {
 
 struct EncodeOptions {
@@ -13,6 +15,9 @@ struct EncodeOptions {
     int quality = -1;       // 0-100 for images (WebP/JPEG); -1 = lossless / default
     std::string preset;     // x264/x265 preset, "" = our default
 };
+
+// Keys: "codec", "crf", "quality", "preset".
+const ParamTable<EncodeOptions>& encode_params();
 
 struct OutputFormat {
     std::string extension;  // lower case, with the dot

@@ -75,7 +75,8 @@ void RgbaConverter::to_rgba(const AVFrame* src, ImageU8& out, const std::string&
     out.reshape(src->width, src->height, 4);
     uint8_t* dst[4] = {out.data(), nullptr, nullptr, nullptr};
     int dst_stride[4] = {src->width * 4, 0, 0, 0};
-    sws_scale(sws_.get(), src->data, src->linesize, 0, src->height, dst, dst_stride);
+    if (sws_scale(sws_.get(), src->data, src->linesize, 0, src->height, dst, dst_stride) != src->height)
+        fail(ErrorKind::Input, "cannot convert a decoded frame to RGBA", path);
 }
 
 void RgbaEncoderConverter::configure(int width, int height, AVPixelFormat dst_fmt, AVColorSpace cs, AVColorRange range) {
@@ -92,7 +93,8 @@ void RgbaEncoderConverter::configure(int width, int height, AVPixelFormat dst_fm
 void RgbaEncoderConverter::convert(const ImageU8& src, AVFrame* dst) {
     const uint8_t* in[4] = {src.data(), nullptr, nullptr, nullptr};
     const int in_stride[4] = {src.width() * 4, 0, 0, 0};
-    sws_scale(sws_.get(), in, in_stride, 0, src.height(), dst->data, dst->linesize);
+    if (sws_scale(sws_.get(), in, in_stride, 0, src.height(), dst->data, dst->linesize) <= 0)
+        fail(ErrorKind::Output, "cannot convert a frame for the encoder");
 }
 
 }  // namespace keyswap::io

@@ -161,14 +161,36 @@ void FastGuidedFilter::solve(ThreadPool& pool) {
     float* co[4];
     for (int k = 0; k < 4; ++k) co[k] = coef_.data() + k * area;
     const float eps = eps_;
+    const bool local_black = black_ > 0.f;
+    const float* block_p = plane(stats_, P);
     // Per low-resolution row: the box means (vertical step), A = (Cov(I) + eps*Id)^-1 Cov(I,p),
     // b = mean(p) - A.mean(I), and the horizontal step of the coefficients' own box mean (its
     // vertical step runs as coefficient_rows stretches a row).
     pool.parallel_rows(lh_, [&](int j0, int j1) {
+        std::vector<float> colmin(local_black ? lw : 0);  // per task and frame: lw floats
         for (int j = j0; j < j1; ++j) {
             const std::size_t o = std::size_t(j) * lw;
             for (int k = 0; k < kStats; ++k) box_.mean_y(plane(xsum_, k), std::size_t(lw), j, mn[k] + o);
             solve_coefficients(mn, eps, o, o + lw, co);
+            if (local_black) {
+                // The least block mean among the 3x3 cells around (separably), then the model
+                // becomes g * (A.I + b) - black * g = (g * A).I + g * (b - black).
+                std::fill(colmin.begin(), colmin.end(), 1.f);
+                for (int jj = std::max(0, j - 1); jj <= std::min(lh_ - 1, j + 1); ++jj) {
+                    const float* bp = block_p + std::size_t(jj) * lw;
+                    for (int i = 0; i < lw; ++i) colmin[i] = std::min(colmin[i], bp[i]);
+                }
+                const float inv_fade = 1.f / fade_;
+                for (int i = 0; i < lw; ++i) {
+                    float m = colmin[i];
+                    if (i > 0) m = std::min(m, colmin[i - 1]);
+                    if (i + 1 < lw) m = std::min(m, colmin[i + 1]);
+                    const float black = black_ * clampf((clear_ - m) * inv_fade + 1.f, 0.f, 1.f);
+                    const float g = 1.f / (1.f - black);
+                    for (int k = 0; k < 4; ++k) co[k][o + i] *= g;
+                    co[3][o + i] -= black * g;
+                }
+            }
             for (int k = 0; k < 4; ++k) box_.sum_x(co[k] + o, coef_x_.data() + k * area + o);
         }
     }, 8);

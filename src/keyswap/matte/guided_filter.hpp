@@ -53,6 +53,18 @@ public:
     void store_block(int y, const float* rowsum);
     void solve(ThreadPool& pool);
 
+
+    // Local black point, applied by solve() to the fitted model: the output becomes
+    // (q - black) / (1 - black) in windows next to a "clear" block (one low-resolution cell
+    // whose mean input p is at most `clear`; the point fades out over `fade` above it) and is
+    // left as fitted elsewhere. Why: a global clip-black point drops backdrop noise to 0, but
+    // also wipes out a uniformly faint region (a 20% veil or pane) that has no backdrop inside
+    // it; the backdrop around it and next to any edge still gets the full black point.
+    // black 0 = off (the default).
+    void set_local_black(float black, float clear, float fade) {
+        black_ = std::clamp(black, 0.f, 0.99f), clear_ = clear, fade_ = std::max(fade, 1e-3f);
+    }
+
     // One task's cache of full-width coefficient rows (each low-resolution row is stretched
     // once per task, as the task's image rows reach it). `buf` holds row_cache_floats() floats;
     // start every task (and every frame) with a fresh RowCache.
@@ -78,6 +90,7 @@ private:
 
     int w_ = 0, h_ = 0, s_ = 1, lw_ = 0, lh_ = 0, r_lo_ = 1;
     float eps_ = 1e-3f;
+    float black_ = 0.f, clear_ = 0.05f, fade_ = 0.1f;
     std::vector<float> stats_;   // kStats low-resolution planes: block means and products
     std::vector<float> xsum_;    // their horizontal window sums
     std::vector<float> means_;   // their box means

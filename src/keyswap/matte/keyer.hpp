@@ -31,12 +31,13 @@ struct KeyerSettings {
     double balance = 0.5;            // weight of the first non-screen channel (R for green, R for blue)
     double clip_black = 0.06;        // raw alpha at or below this becomes 0
     double clip_white = 0.85;        // raw alpha at or above this becomes 1
+    bool local_black = true;         // refined mattes: clip black only next to clear backdrop
     double plate_tolerance = 0.25;   // plate keying: colour distance (fraction of 255) that is fully opaque
     int shrink_grow = 0;             // px; negative shrinks the matte, positive grows it
     double softness = 0.0;           // px; blur radius applied to the matte edge
     bool refine = true;              // guided refinement of the matte by the full-resolution image
     int refine_radius = 8;           // px at full resolution
-    double refine_eps = 0.001;       // guided filter regularisation (larger = smoother matte)
+    double refine_eps = 0.0002;      // guided filter regularisation (larger = smoother matte, smaller = finer hair)
     double despill = 1.0;            // despill strength
     double despill_balance = 0.5;    // weight of the first non-screen channel in the spill limit
     double luma_restore = 0.0;       // give back this fraction of the luminance despill removed
@@ -78,8 +79,17 @@ public:
     // throws: Error(Input) when key=auto finds no backdrop, or plate mode has no plate.
     void process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times = nullptr);
 
+    // Keys `frame` in place with a given matte instead of pulling one: the same screen estimate,
+    // foreground solve and despill as process(), without refinement, regions or temporal
+    // smoothing. Used to key with an external matte, and by the benchmark's true-alpha reference.
+    // requires: alpha is frame-sized, values in [0,1].
+    // ensures: frame RGB = despilled foreground colour for that matte, A = round(255 * alpha).
+    void process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& pool);
+
     const KeyReport& report() const;
     const KeyerSettings& settings() const;
+    // Checks settings as the constructor and update() do. Throws Error(Usage) naming the key.
+    static void validate(const KeyerSettings& s);
     // Live change between frames; validates like the constructor (the old settings stay on error).
     void update(const KeyerSettings& s);
     // Forgets temporal state and the detected screen colour (new clip or a cut).

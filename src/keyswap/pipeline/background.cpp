@@ -10,19 +10,6 @@
 
 namespace keyswap::pipeline {
 
-BackgroundFit parse_fit(const std::string& s) {
-    if (s == "cover") return BackgroundFit::Cover;
-    if (s == "fit") return BackgroundFit::Fit;
-    if (s == "stretch") return BackgroundFit::Stretch;
-    fail(ErrorKind::Usage, "invalid --background-fit '" + s + "': expected cover|fit|stretch");
-}
-
-BackgroundEnd parse_end(const std::string& s) {
-    if (s == "loop") return BackgroundEnd::Loop;
-    if (s == "hold") return BackgroundEnd::Hold;
-    fail(ErrorKind::Usage, "invalid --background-end '" + s + "': expected loop|hold");
-}
-
 void scale_rgba(const ImageU8& src, ImageU8& dst, int dst_w, int dst_h, BackgroundFit fit) {
     dst.reshape(dst_w, dst_h, 4);
     cv::Mat in(src.height(), src.width(), CV_8UC4, const_cast<std::uint8_t*>(src.data()));

@@ -4,6 +4,7 @@
 // centre; fit: letterbox on black); videos are decoded alongside the input and either loop
 // or hold their last frame when they are shorter.
 // Thread safety: one thread (the pass thread).
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,11 +14,12 @@
 
 namespace keyswap::pipeline {
 
+// How a background of another size fills the frame.
 enum class BackgroundFit { Cover, Fit, Stretch };
+inline constexpr std::array<const char*, 3> kBackgroundFitNames{"cover", "fit", "stretch"};
+// What a background video shorter than the input does at its end.
 enum class BackgroundEnd { Loop, Hold };
-
-BackgroundFit parse_fit(const std::string& s);
-BackgroundEnd parse_end(const std::string& s);
+inline constexpr std::array<const char*, 2> kBackgroundEndNames{"loop", "hold"};
 
 class Background {
 public:

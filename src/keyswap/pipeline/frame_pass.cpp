@@ -3,7 +3,10 @@
 #include <cctype>
 #include <cmath>
 
+#include <spdlog/spdlog.h>
+
 #include "keyswap/core/error.hpp"
+#include "keyswap/io/frames.hpp"
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
 #include "keyswap/matte/garbage.hpp"
@@ -15,14 +18,14 @@ const ParamTable<PassOptions>& pass_params() {
     static const ParamTable<PassOptions> t(
         "output",
         {
-            {"alpha", "Alpha", "Alpha of transparent outputs: straight or premultiplied colour.", &PassOptions::alpha,
-             ParamType::Choice, 0, 0, "", false, {"straight", "premultiplied"}},
+            {"alpha", "Alpha", "Alpha of transparent outputs: straight or premultiplied colour.", choice(&PassOptions::alpha, kAlphaModeNames),
+             ParamType::Choice, 0, 0, "", false},
             {"background", "Background", "Composite over this: #RRGGBB, an image or a video (instead of writing alpha).",
              &PassOptions::background, ParamType::String, 0, 0, "", false},
             {"background-fit", "Background fit", "How a background of another size fills the frame.",
-             &PassOptions::background_fit, ParamType::Choice, 0, 0, "", false, {"cover", "fit", "stretch"}},
+             choice(&PassOptions::background_fit, kBackgroundFitNames), ParamType::Choice, 0, 0, "", false},
             {"background-end", "Background end", "A background video shorter than the input loops or holds its last frame.",
-             &PassOptions::background_end, ParamType::Choice, 0, 0, "", false, {"loop", "hold"}},
+             choice(&PassOptions::background_end, kBackgroundEndNames), ParamType::Choice, 0, 0, "", false},
             {"garbage-mask", "Garbage mask", "Mask image: white areas are always background.", &PassOptions::garbage_mask,
              ParamType::String, 0, 0, "", false},
             {"core-mask", "Core mask", "Mask image: white areas are always foreground.", &PassOptions::core_mask,
@@ -34,22 +37,6 @@ const ParamTable<PassOptions>& pass_params() {
 }
 
 namespace {
-
-// Expands one printf-style integer conversion (%d, %04d) in an image-sequence pattern;
-// anything else after a '%' is rejected so a user's pattern can never read stray arguments.
-std::string expand_pattern(const std::string& pattern, std::int64_t index) {
-    const auto pct = pattern.find('%');
-    std::size_t i = pct + 1;
-    int width = 0;
-    bool zero = false;
-    if (i < pattern.size() && pattern[i] == '0') zero = true, ++i;
-    while (i < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[i]))) width = width * 10 + (pattern[i++] - '0');
-    if (i >= pattern.size() || pattern[i] != 'd' || pattern.find('%', i) != std::string::npos || width > 12)
-        fail(ErrorKind::Usage, "invalid frame pattern (use one %d or %04d)", pattern);
-    std::string num = std::to_string(index);
-    if (static_cast<int>(num.size()) < width) num.insert(0, width - num.size(), zero ? '0' : ' ');
-    return pattern.substr(0, pct) + num + pattern.substr(i + 1);
-}
 
 // The keyer stretches plates and masks to the frame: another aspect ratio means another shot
 // (or camera), whose key would be wrong everywhere, so it is refused; another size is scaled.
@@ -72,8 +59,6 @@ std::vector<face::SourceImage> load_sources(const std::vector<std::string>& path
 }  // namespace
 
 FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(config), pool_(pool) {
-    (void)parse_fit(config_.options.background_fit);
-    (void)parse_end(config_.options.background_end);
     // The matte file is written while frames run: a wrong format must fail before the first.
     if (const auto& dm = config_.options.debug_matte; !dm.empty() && !io::choose_output_format(dm, {}).still)
         fail(ErrorKind::Usage, "--debug-matte writes images: use .png, .webp, .tif or .jpg (or a pattern like matte_%04d.png)", dm);
@@ -99,8 +84,8 @@ FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(confi
         swapper_ = std::make_unique<face::FaceSwapper>(*config_.face, sources, reference ? &*reference : nullptr);
     }
     if (!config_.options.background.empty())
-        background_ = std::make_unique<Background>(config_.options.background, parse_fit(config_.options.background_fit),
-                                                   parse_end(config_.options.background_end));
+        background_ = std::make_unique<Background>(config_.options.background, config_.options.background_fit,
+                                                   config_.options.background_end);
 }
 
 FramePass::~FramePass() = default;
@@ -150,11 +135,67 @@ void FramePass::start(const io::MediaInfo& input, const io::OutputFormat& output
                          input.path);
             }
     }
-    if (config_.options.alpha == "premultiplied" && !makes_transparency(input.has_alpha))
+    if (!config_.options.debug_matte.empty() && !keyer_ && !input.has_alpha)
+        spdlog::warn("keyswap: --debug-matte is not written: there is no matte (no keying, and the input has no alpha)");
+    if (config_.options.alpha == AlphaMode::Premultiplied && !makes_transparency(input.has_alpha))
         fail(ErrorKind::Usage, "--alpha premultiplied needs a transparent result (keying or an input with alpha, no --background)");
 }
 
+void FramePass::follow(std::shared_ptr<const PassSlot> slot) {
+    slot_ = std::move(slot);
+    slot_seen_ = 0;
+}
+
+std::vector<std::string> FramePass::update(const PassConfig& requested) {
+    PassConfig next = requested;
+    std::vector<std::string> refused;
+    auto refuse = [&](const std::string& what) { refused.push_back(what + " cannot change while running; kept as it was"); };
+    auto keep = [&](const auto& table, auto& n, const auto& cur) {
+        for (const auto& key : table.keep_fixed(n, cur)) refuse("--" + key);
+    };
+    // Validate everything before changing anything: the update is all or nothing.
+    if (next.keyer.has_value() != config_.keyer.has_value()) {
+        refuse(config_.keyer ? "switching keying off" : "switching keying on");
+        next.keyer = config_.keyer;
+    }
+    if (next.face.has_value() != config_.face.has_value()) {
+        refuse(config_.face ? "switching the face swap off" : "switching the face swap on");
+        next.face = config_.face;
+    }
+    if (next.keyer) {
+        const bool was_plate = config_.keyer->key.rfind("plate:", 0) == 0, is_plate = next.keyer->key.rfind("plate:", 0) == 0;
+        if ((was_plate || is_plate) && next.keyer->key != config_.keyer->key) {
+            refuse("--key plate:FILE");
+            next.keyer->key = config_.keyer->key;
+        }
+        keep(matte::keyer_params(), *next.keyer, *config_.keyer);
+        matte::Keyer::validate(*next.keyer);
+    }
+    if (next.face) {
+        keep(face::face_params(), *next.face, *config_.face);
+        face::face_params().validate(*next.face);
+    }
+    keep(compose::compose_params(), next.compose, config_.compose);
+    compose::compose_params().validate(next.compose);
+    keep(pass_params(), next.options, config_.options);
+    // Face first: its update may still refuse (e.g. --faces reference without a reference
+    // photo); the keyer's cannot fail after validate().
+    if (swapper_) swapper_->update(*next.face);
+    if (keyer_) keyer_->update(*next.keyer);
+    config_ = std::move(next);
+    return refused;
+}
+
 void FramePass::process(Frame& frame) {
+    if (slot_) {
+        if (auto snap = slot_->take_if_newer(slot_seen_)) {
+            try {
+                for (const auto& line : update(*snap)) spdlog::warn("keyswap: settings: {}", line);
+            } catch (const Error& e) {
+                spdlog::warn("keyswap: settings not applied: {}", e.what());
+            }
+        }
+    }
     const int w = frame.rgba.width(), h = frame.rgba.height();
     const ImageF32* matte = nullptr;
     if (keyer_) {
@@ -183,7 +224,7 @@ void FramePass::process(Frame& frame) {
     }
     if (!config_.options.debug_matte.empty() && matte) {
         const std::string& pattern = config_.options.debug_matte;
-        const bool per_frame = pattern.find('%') != std::string::npos;
+        const bool per_frame = io::is_frame_pattern(pattern);
         if (per_frame || summary_.frames == 0) {
             Frame m;
             m.rgba.reshape(w, h, 4);
@@ -196,7 +237,7 @@ void FramePass::process(Frame& frame) {
                     d[x * 4 + 3] = 255;
                 }
             }
-            io::write_image(per_frame ? expand_pattern(pattern, frame.index) : pattern, m);
+            io::write_image(per_frame ? io::expand_frame_pattern(pattern, frame.index) : pattern, m);
         }
     }
     Stopwatch sw;
@@ -205,7 +246,7 @@ void FramePass::process(Frame& frame) {
         compose::composite_over(frame.rgba.view(), bg.view(), frame.rgba.view(), config_.compose, pool_);
         frame.has_alpha = false;
         times_.add("compose", sw.ms());
-    } else if (config_.options.alpha == "premultiplied") {
+    } else if (config_.options.alpha == AlphaMode::Premultiplied) {
         compose::premultiply(frame.rgba.view(), pool_);
         times_.add("compose", sw.ms());
     }

@@ -11,6 +11,7 @@
 // Buffers (matte, background) are sized once and reused; each stage is row-parallel over the
 // shared pool. Stage times accumulate in `times()` ("key.*", "face.*", "compose").
 // Thread safety: one thread calls process() (the stream's pass thread).
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -21,20 +22,26 @@
 #include "keyswap/compose/composite.hpp"
 #include "keyswap/core/image.hpp"
 #include "keyswap/core/params.hpp"
+#include "keyswap/core/snapshot.hpp"
 #include "keyswap/core/thread_pool.hpp"
 #include "keyswap/core/timing.hpp"
 #include "keyswap/face/face_swapper.hpp"
 #include "keyswap/io/media_info.hpp"
 #include "keyswap/io/output_format.hpp"
 #include "keyswap/matte/keyer.hpp"
+#include "keyswap/pipeline/background.hpp"
 
 namespace keyswap::pipeline {
 
+// Alpha of transparent outputs: straight colour, or colour premultiplied by alpha.
+enum class AlphaMode { Straight, Premultiplied };
+inline constexpr std::array<const char*, 2> kAlphaModeNames{"straight", "premultiplied"};
+
 struct PassOptions {
-    std::string alpha = "straight";        // straight | premultiplied
+    AlphaMode alpha = AlphaMode::Straight;
     std::string background;                // "" | #RRGGBB | image or video file
-    std::string background_fit = "cover";  // cover | fit | stretch
-    std::string background_end = "loop";   // loop | hold (video backgrounds shorter than the input)
+    BackgroundFit background_fit = BackgroundFit::Cover;
+    BackgroundEnd background_end = BackgroundEnd::Loop;  // video backgrounds shorter than the input
     std::string garbage_mask;              // image: white = always background
     std::string core_mask;                 // image: white = always foreground
     std::string debug_matte;               // write the matte alone (image, or a printf pattern per frame)
@@ -57,7 +64,8 @@ struct PassSummary {
     std::string screen;  // the keyer's report of the screen colour, if keying
 };
 
-class Background;
+// The live-changeable snapshot of a running pass (core/snapshot.hpp).
+using PassSlot = SnapshotSlot<PassConfig>;
 
 class FramePass {
 public:
@@ -70,7 +78,20 @@ public:
     // Checks the output can hold what the pass makes: a transparent result needs an output
     // with alpha unless there is a background. Throws Error(Usage).
     void start(const io::MediaInfo& input, const io::OutputFormat& output);
+    // Runs the pass on one frame. With a followed slot, first takes its newest snapshot.
     void process(Frame& frame);
+
+    // Live settings: from now on, before each frame, take the newest snapshot published to
+    // `slot` (when newer than the one in use) and apply it with update(). A snapshot that
+    // update() rejects is logged and skipped; the pass keeps its settings.
+    void follow(std::shared_ptr<const PassSlot> slot);
+
+    // Applies new settings between frames: re-runs the stages' configure steps. Settings that
+    // cannot change while running (rows with runtime = false, switching keying or the face
+    // swap on or off, plate keying) keep their current values; returns one line per refused
+    // change. Throws Error(Usage) for invalid settings, changing nothing.
+    std::vector<std::string> update(const PassConfig& next);
+    const PassConfig& config() const { return config_; }
 
     // Files the pass reads (photos, reference, plate, masks, background file) and writes
     // (the debug matte), for the caller's check that no output replaces an input.
@@ -92,6 +113,8 @@ private:
     ImageU8 debug_;
     StageTimes times_;
     PassSummary summary_;
+    std::shared_ptr<const PassSlot> slot_;
+    std::uint64_t slot_seen_ = 0;
 };
 
 }  // namespace keyswap::pipeline

@@ -123,7 +123,11 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
     });
 
     std::int64_t written = 0;
-    std::thread encoder([&] {
+    // If the second thread cannot start, the first must still be joined (a joinable
+    // std::thread destroyed by the unwinding would call std::terminate).
+    std::thread encoder;
+    try {
+        encoder = std::thread([&] {
         try {
             while (auto item = processed.pop()) {
                 for (auto& a : item->audio) writer.write_audio(a);
@@ -136,7 +140,12 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
             error.set(std::current_exception());
             stop_all();
         }
-    });
+        });
+    } catch (...) {
+        stop_all();
+        decoder.join();
+        throw;
+    }
 
     Stopwatch clock;
     std::int64_t passed = 0;
