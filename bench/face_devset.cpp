@@ -222,6 +222,7 @@ int main(int argc, char** argv) {
                 }
             }
             FaceSwapper swapper(s, {{src_spec, to_image(src)}});
+            for (const auto& note : swapper.library().notes()) std::printf("  note: %s\n", note.c_str());
             Frame f;
             f.rgba = tgt_img;
             swapper.process(f, nullptr, pool);

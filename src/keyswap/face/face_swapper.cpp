@@ -5,8 +5,11 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/blend.hpp"
 #include "keyswap/face/colour_transfer.hpp"
+#include "keyswap/face/detail_match.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/selection.hpp"
+#include "keyswap/face/shape_transfer.hpp"
 #include "keyswap/face/warp.hpp"
 
 namespace keyswap::face {
@@ -26,8 +29,10 @@ const ParamTable<FaceSettings>& face_params() {
          &S::reference_distance, ParamType::Float, 0.1, 1.5},
         {"face-order", "Face order", "With --faces one: take the largest face or the leftmost.", &S::face_order,
          ParamType::Choice, 0, 0, "", true, {"large-small", "left-right"}},
-        {"mask", "Mask", "Part of the face replaced.", &S::mask, ParamType::Choice, 0, 0, "", true,
-         {"face", "upper", "lower", "eyes-nose"}},
+        {"mask", "Mask",
+         "Part of the face replaced: face, upper, lower or eyes-nose; add ,occlusion (e.g. face,occlusion) to keep "
+         "what is in front of the face (glasses frames, a microphone, hair).",
+         &S::mask, ParamType::String, 0, 0, "", true},
         {"keep-mouth", "Keep mouth", "Keep the target's inner mouth (real teeth and tongue).", &S::keep_mouth,
          ParamType::Bool},
         {"detector", "Detector", "Face detector: dlib HOG (fast) or MMOD CNN (more poses, slower).", &S::detector,
@@ -41,10 +46,17 @@ const ParamTable<FaceSettings>& face_params() {
          &S::smooth_cutoff, ParamType::Float, 0.05, 30, "Hz"},
         {"smooth-beta", "Smooth speed gain", "How fast smoothing lets go when the face moves.", &S::smooth_beta,
          ParamType::Float, 0, 100},
-        {"color-match", "Colour match", "Match the source's colour to the target: Lab statistics, plus shading.",
-         &S::color_match, ParamType::Choice, 0, 0, "", true, {"off", "lab", "lab-shading"}},
+        {"color-match", "Colour match",
+         "Match the source's colour to the target: Lab statistics, plus the target's light (a smooth fit; lab-light) "
+         "or its blurred shading (lab-shading, carries some of the target's features).",
+         &S::color_match, ParamType::Choice, 0, 0, "", true, {"off", "lab", "lab-light", "lab-shading"}},
+        {"match-detail", "Match detail", "Sharpen or soften the swapped face to the target's sharpness.",
+         &S::match_detail, ParamType::Bool},
         {"blend", "Blend", "Feathered mask blend, or Poisson (seamless, slower).", &S::blend, ParamType::Choice, 0, 0,
          "", true, {"feather", "poisson"}},
+        {"face-shape", "Face shape",
+         "Move the target's face proportions (jaw, chin, nose, eyes, mouth position) toward the source's; 0 = keep the target's.",
+         &S::face_shape, ParamType::Float, 0, 1},
         {"feather", "Feather", "Width of the soft edge, in eye distances.", &S::feather, ParamType::Float, 0.02, 2.0},
     });
     return t;
@@ -87,21 +99,24 @@ struct FaceSwapper::Impl {
     FaceAnalyser analyser;
     SourceLibrary library;
     FaceSelector selector;
-    MaskArea area;
+    MaskSpec mask;
+    std::unique_ptr<OcclusionEstimator> occlusion = std::make_unique<SkinOcclusion>();
     // Per-face work buffers, reused from frame to frame.
     PiecewiseWarp warp;
     MaskRenderer masks;
     ColourMatcher colour;
-    cv::Mat warped, target;
+    DetailMatcher detail;
+    ShapeWarp shape;
+    cv::Mat warped, target, occluded, reshaped, combined;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
         : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
           selector(st.faces, st.face_order, reference_embedding(reference, st.reference, analyser), st.reference_distance),
-          area(parse_mask_area(st.mask)) {
+          mask(parse_mask(st.mask)) {
         if (s.blend != "feather" && s.blend != "poisson")
             fail(ErrorKind::Usage, "unknown --blend '" + s.blend + "'; use feather or poisson");
-        if (s.color_match != "off" && s.color_match != "lab" && s.color_match != "lab-shading")
-            fail(ErrorKind::Usage, "unknown --color-match '" + s.color_match + "'; use off, lab or lab-shading");
+        if (s.color_match != "off" && s.color_match != "lab" && s.color_match != "lab-light" && s.color_match != "lab-shading")
+            fail(ErrorKind::Usage, "unknown --color-match '" + s.color_match + "'; use off, lab, lab-light or lab-shading");
     }
 
     // How much of the target's inner mouth to keep. Always all with keep-mouth; otherwise as
@@ -117,34 +132,71 @@ struct FaceSwapper::Impl {
         Stopwatch sw;
         const float iod = inter_ocular(t.smooth);
         if (iod < 6.0f) return false;  // too small to show anything but blur
-        const Mesh mesh = make_mesh(t.smooth);
-        const cv::Rect2f mb = bounds(mesh);
-        const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(mb.x) - 2, static_cast<int>(mb.y) - 2),
-                                      cv::Point(static_cast<int>(mb.br().x) + 3, static_cast<int>(mb.br().y) + 3)) &
+        t.source = library.best_match(t.smooth, t.source);
+        const SourceFace& src = library.faces()[t.source];
+        // Shape transfer: the face is drawn on landmarks moved toward the source's proportions,
+        // and the target's own pixels around it move along (see shape_transfer.hpp).
+        const Mesh before = make_mesh(t.smooth);
+        const Landmarks shaped = s.face_shape > 0 ? transfer_shape(t.smooth, src.landmarks, static_cast<float>(s.face_shape)) : t.smooth;
+        const Mesh mesh = make_mesh(shaped);
+        float moved = 0;
+        for (int i = 0; i < kMeshPoints; ++i) moved = std::max(moved, static_cast<float>(cv::norm(mesh[i] - before[i])));
+        const bool reshape = moved > 0.25f;
+        // The region holds the mesh, and with a reshape the ring where the displacement fades.
+        const cv::Rect2f mb = bounds(mesh) | bounds(before);
+        const int margin = reshape ? static_cast<int>(0.8f * iod) + 2 : 2;
+        const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(mb.x) - margin, static_cast<int>(mb.y) - margin),
+                                      cv::Point(static_cast<int>(mb.br().x) + margin + 1, static_cast<int>(mb.br().y) + margin + 1)) &
                              cv::Rect(0, 0, frame.rgba.width(), frame.rgba.height());
         if (roi.width < 8 || roi.height < 8) return false;
         const Mesh local = shifted(mesh, cv::Point2f(roi.tl()));
 
-        t.source = library.best_match(t.smooth, t.source);
-        const SourceFace& src = library.faces()[t.source];
         warp.build(local, src.mesh, src.triangles, roi.size());
         warp.apply(src.rgb, warped);
         const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
         cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
+        if (reshape) {
+            shape.build(shifted(before, cv::Point2f(roi.tl())), local, roi.size(), iod);
+            shape.apply(target, reshaped);
+            std::swap(target, reshaped);
+        }
         swap_ms += sw.ms();
 
         sw.reset();
-        masks.render(area, mouth_kept(t.smooth, src.landmarks), local, std::max(1.0f, static_cast<float>(s.feather) * iod), roi.size());
+        const float feather = std::max(1.0f, static_cast<float>(s.feather) * iod);
+        masks.render(mask.area, mouth_kept(t.smooth, src.landmarks), local, feather, roi.size());
+        // Whatever covers the target's face stays: everywhere with ",occlusion"; otherwise only
+        // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
+        occlusion->estimate(target, local, masks.hard(), !mask.occlusion, occluded);
+        masks.exclude(occluded, std::max(1.0f, 0.25f * feather));
         blend_ms += sw.ms();
 
         sw.reset();
         if (s.color_match != "off")
-            colour.match(warped, target, masks.hard(), s.color_match == "lab-shading" ? iod / 3.0f : 0.0f);
+            colour.match(warped, target, masks.hard(), s.color_match == "lab-shading" ? iod / 3.0f : 0.0f,
+                         s.color_match == "lab-light");
+        // Detail is measured at a scale of a few pixels (the finest the warp can lose), at
+        // least a pixel, growing slowly with the face so a 4K face is not judged by its noise.
+        if (s.match_detail) detail.match(warped, target, masks.hard(), std::max(1.0f, iod / 60.0f));
         if (s.blend == "poisson") poisson_clone(warped, target, masks.hard());
         swap_ms += sw.ms();
 
         sw.reset();
-        blend_region(frame.rgba.view(), roi, warped, masks.weight(), matte, pool);
+        if (reshape) {
+            // The moved target around the face, the face inside; written wherever either changed.
+            const cv::Mat& w = masks.weight();
+            for (int y = 0; y < roi.height; ++y) {
+                auto* o = warped.ptr<cv::Vec3b>(y);
+                const auto* tg = target.ptr<cv::Vec3b>(y);
+                const float* wr = w.ptr<float>(y);
+                for (int x = 0; x < roi.width; ++x)
+                    for (int c = 0; c < 3; ++c) o[x][c] = cv::saturate_cast<std::uint8_t>(tg[x][c] + wr[x] * (o[x][c] - tg[x][c]));
+            }
+            cv::max(w, shape.support(), combined);
+            blend_region(frame.rgba.view(), roi, warped, combined, matte, pool);
+        } else {
+            blend_region(frame.rgba.view(), roi, warped, masks.weight(), matte, pool);
+        }
         blend_ms += sw.ms();
         return true;
     }

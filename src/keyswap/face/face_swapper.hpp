@@ -5,7 +5,7 @@
 // photos), the face analyser (detect every N frames, track, 68 landmarks, smoothing), the
 // selection policy, and per-frame work buffers. `process` swaps the selected faces of a frame
 // in place: the best-matching source photo is warped piecewise-affinely onto the target's
-// landmarks, colour-matched (Lab statistics + shading), and blended with a feathered area
+// landmarks, colour-matched (Lab statistics + a smooth light fit), its sharpness matched to the target's,, and blended with a feathered area
 // mask multiplied by the optional matte. All per-face work runs on the face's region only.
 // Thread safety: not thread safe (tracks, buffers); one per stream. Construct on any thread.
 #include <memory>
@@ -27,7 +27,7 @@ struct FaceSettings {
     std::string reference;             // photo of the person to replace (faces=reference)
     double reference_distance = 0.6;   // embedding distance that counts as the same person
     std::string face_order = "large-small";  // for faces=one: large-small | left-right
-    std::string mask = "face";         // face | upper | lower | eyes-nose
+    std::string mask = "face";         // face | upper | lower | eyes-nose, optionally ",occlusion"
     bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
     std::string detector = "hog";      // hog | cnn
     int detect_every = 5;              // frames between detections while tracking
@@ -35,9 +35,11 @@ struct FaceSettings {
     bool smooth = true;                // One Euro smoothing of landmarks
     double smooth_cutoff = 1.0;        // Hz at rest
     double smooth_beta = 1.0;          // cutoff gain per (eye distance / s)
-    std::string color_match = "lab-shading";  // off | lab | lab-shading
+    std::string color_match = "lab-light";  // off | lab | lab-light | lab-shading
+    bool match_detail = true;          // bring the swapped face's sharpness to the target's
     std::string blend = "feather";     // feather | poisson
     double feather = 0.3;              // edge ramp width, in eye distances
+    double face_shape = 0.0;           // 0..1: how far the target's proportions move to the source's (opt-in; measured in docs/face-devset.md)
 };
 
 // One row per setting; keys are the CLI flag names.

@@ -22,15 +22,26 @@ enum class MaskArea { Face, Upper, Lower, EyesNose };
 // Throws Error(Usage) for an unknown name.
 MaskArea parse_mask_area(const std::string& name);
 
+// A --mask value: an area, optionally followed by ",occlusion" (keep whatever is in front of
+// the target's face; see occlusion.hpp). Throws Error(Usage) naming the bad part.
+struct MaskSpec {
+    MaskArea area = MaskArea::Face;
+    bool occlusion = false;
+};
+MaskSpec parse_mask(const std::string& value);
+
 class MaskRenderer {
 public:
     // Requires: mesh in region pixels; feather > 0. Ensures: hard CV_8U, weight CV_32F, both `size`.
     void render(MaskArea area, float keep_mouth, const Mesh& mesh, float feather, cv::Size size);
+    // Leaves the occluded pixels (CV_8U, 255 = occluder) to the target: weight exactly 0 on
+    // them, ramping back up over `ramp` px around them; they also leave `hard`.
+    void exclude(const cv::Mat& occluded, float ramp);
     const cv::Mat& hard() const { return hard_; }
     const cv::Mat& weight() const { return weight_; }
 
 private:
-    cv::Mat hard_, weight_, dist_, mouth_;
+    cv::Mat hard_, weight_, dist_, mouth_, free_;
     std::vector<cv::Point> poly_;
 };
 
