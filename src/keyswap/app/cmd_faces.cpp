@@ -1,7 +1,8 @@
 // keyswap faces INPUT [--json] [--draw OUT.png] [--reference FILE]: what the face path sees.
 // Lists detected faces (track id, box, 68 landmarks) per frame of an image or a video, with
 // --reference the identity distance of each face to the reference photo's person, and with
-// --draw the first frame with boxes, landmarks and ids drawn on it.
+// --draw the first frame with boxes, landmarks and ids drawn on it, plus the swap's mask outline,
+// the pixels the occlusion estimate would keep (magenta) and the head's turn (arrow, yaw).
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -11,6 +12,8 @@
 #include "keyswap/app/command.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/face_analyser.hpp"
+#include "keyswap/face/masks.hpp"
+#include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/source_library.hpp"
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
@@ -25,9 +28,39 @@ struct FacesArgs {
     face::AnalyserSettings analyser;
 };
 
+// What the swap would use for this face: the mask's outline (yellow), the pixels the occlusion
+// estimate keeps from the target (tinted magenta), and the head's turn from the landmarks.
+void draw_swap_view(cv::Mat& img, const face::Track& t, int thick) {
+    const face::Mesh mesh = face::make_mesh(t.smooth);
+    std::vector<cv::Point> pts, hull;
+    for (int i : face::area_points(face::MaskArea::Face)) pts.emplace_back(mesh[i]);
+    cv::convexHull(pts, hull);
+    const cv::Rect roi = cv::boundingRect(hull) & cv::Rect(0, 0, img.cols, img.rows);
+    if (roi.width < 8 || roi.height < 8) return;
+    cv::Mat rgb, area = cv::Mat::zeros(roi.size(), CV_8U), occluded;
+    cv::cvtColor(img(roi), rgb, cv::COLOR_RGBA2RGB);
+    std::vector<cv::Point> local;
+    for (auto& p : hull) local.push_back(p - roi.tl());
+    cv::fillConvexPoly(area, local, 255);
+    face::SkinOcclusion().estimate(rgb, face::shifted(mesh, cv::Point2f(roi.tl())), area, false, occluded);
+    cv::Mat tint(roi.size(), CV_8UC4, cv::Scalar(255, 0, 255, 255)), mixed;
+    cv::addWeighted(img(roi), 0.5, tint, 0.5, 0, mixed);
+    mixed.copyTo(img(roi), occluded);
+    cv::polylines(img, std::vector<std::vector<cv::Point>>{hull}, true, cv::Scalar(255, 220, 0, 255), thick);
+    // Head turn: an arrow from the nose bridge, as far sideways as the landmarks say it is turned.
+    const float yaw = face::yaw_ratio(t.smooth), iod = face::inter_ocular(t.smooth);
+    const cv::Point2f from = t.smooth[27];
+    cv::arrowedLine(img, cv::Point(from), cv::Point(from + cv::Point2f(yaw * iod * 1.5f, 0)), cv::Scalar(0, 200, 255, 255), thick);
+    char label[48];
+    std::snprintf(label, sizeof label, "yaw %+.2f", yaw);
+    cv::putText(img, label, cv::Point(t.box.x, t.box.br().y + 18 * thick), cv::FONT_HERSHEY_SIMPLEX, 0.5 * thick,
+                cv::Scalar(0, 200, 255, 255), thick);
+}
+
 void draw_faces(Frame& f, const std::vector<face::Track>& tracks) {
     cv::Mat img(f.rgba.height(), f.rgba.width(), CV_8UC4, f.rgba.data());
     const int thick = std::max(1, f.rgba.width() / 640);
+    for (const auto& t : tracks) draw_swap_view(img, t, thick);
     for (const auto& t : tracks) {
         const cv::Scalar box_colour(0, 255, 0, 255), dot_colour(255, 40, 40, 255);
         cv::rectangle(img, cv::Rect(t.box), box_colour, thick);
@@ -95,7 +128,7 @@ void add_faces(CLI::App& app) {
     auto* cmd = app.add_subcommand("faces", "List the faces keyswap finds (ids, boxes, landmarks) in an image or video");
     cmd->add_option("input", args->input, "Image or video")->required();
     cmd->add_flag("--json", args->json, "Print JSON (per frame: faces with id, box, 68 landmarks, distance)");
-    cmd->add_option("--draw", args->draw, "Write the first frame with boxes, landmarks and ids to this picture");
+    cmd->add_option("--draw", args->draw, "Write the first frame with boxes, landmarks, ids, the swap mask, occlusions and head turn to this picture");
     cmd->add_option("--reference", args->reference, "Photo of a person: print each face's identity distance to it");
     cmd->add_option("--frames", args->max_frames, "Stop after this many frames");
     cmd->add_option("--detector", args->analyser.detector, "hog or cnn")->check(CLI::IsMember({"hog", "cnn"}));
