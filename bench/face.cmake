@@ -3,3 +3,6 @@
 find_package(OpenCV REQUIRED COMPONENTS videoio)
 add_executable(face_quality ${CMAKE_CURRENT_SOURCE_DIR}/face_quality.cpp)
 target_link_libraries(face_quality PRIVATE keyswap_lib opencv_videoio)
+# Development-set scorer for the face swap (docs/face-devset.md, bench/face_devset.sh).
+add_executable(face_devset ${CMAKE_CURRENT_SOURCE_DIR}/face_devset.cpp)
+target_link_libraries(face_devset PRIVATE keyswap_lib)

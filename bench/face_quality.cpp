@@ -116,8 +116,16 @@ int jitter_cmd(int argc, char** argv) {
     auto srcs = sources(argv + 3, argv + 4);
     const int max_frames = argc > 4 ? std::atoi(argv[4]) : 240;
     const int width = argc > 5 ? std::atoi(argv[5]) : 0;
+    // Further arguments key=value: face settings (e.g. color-match=lab-shading), for an anchor.
+    FaceSettings base;
+    for (int i = 6; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto eq = a.find('=');
+        if (eq == std::string::npos) throw std::runtime_error("expected key=value: " + a);
+        face_params().set(base, a.substr(0, eq), a.substr(eq + 1));
+    }
     for (int smooth = 0; smooth < 2; ++smooth) {
-        FaceSettings s;
+        FaceSettings s = base;
         s.smooth = smooth;
         FaceSwapper swapper(s, srcs);
         FaceAnalyser measure(AnalyserSettings{.detect_every = 1, .smooth = false});

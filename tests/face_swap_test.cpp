@@ -260,7 +260,7 @@ TEST(FaceSwapSetup, SeveralSourceFacesNeedSourceFace) {
     FaceSettings s;
     s.source_face = 1;
     FaceSwapper swapper(s, {source("faces/two_people.jpg")});
-    EXPECT_EQ(swapper.library().faces().size(), 1u);
+    EXPECT_EQ(swapper.library().faces().size(), 2u);  // the face and its mirrored copy
 }
 
 TEST(FaceSwapSetup, GreyscaleSourceWorks) {

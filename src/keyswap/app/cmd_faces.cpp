@@ -1,7 +1,8 @@
 // keyswap faces INPUT [--json] [--draw OUT.png] [--reference FILE]: what the face path sees.
 // Lists detected faces (track id, box, 68 landmarks) per frame of an image or a video, with
 // --reference the identity distance of each face to the reference photo's person, and with
-// --draw the first frame with boxes, landmarks and ids drawn on it.
+// --draw the first frame with boxes, landmarks and ids drawn on it, plus the swap's mask outline,
+// the pixels the occlusion estimate would keep (magenta) and the head's turn (arrow, yaw).
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -16,6 +17,8 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/face_analyser.hpp"
 #include "keyswap/face/face_swapper.hpp"
+#include "keyswap/face/masks.hpp"
+#include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/source_library.hpp"
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
@@ -33,7 +36,7 @@ const ParamTable<FacesOptions>& faces_params() {
     using T = ParamType;
     static const ParamTable<S> t("faces", {
         {"json", "JSON", "Print JSON (per frame: faces with id, box, 68 landmarks, distance).", &S::json, T::Bool, 0, 0, "", false},
-        {"draw", "Drawing", "Write the first frame with boxes, landmarks and ids to this picture.", &S::draw, T::String, 0, 0, "", false},
+        {"draw", "Drawing", "Write the first frame with boxes, landmarks, ids, the swap mask, occlusions and head turn to this picture.", &S::draw, T::String, 0, 0, "", false},
         {"reference", "Reference photo", "Photo of a person: print each face's identity distance to it.", &S::reference,
          T::String, 0, 0, "", false},
         {"frames", "Frames", "Frame range A-B (0-based, inclusive), A- or N, as for process.", &S::frames, T::String, 0, 0, "", false},
@@ -65,9 +68,39 @@ const Schema<FacesSettings>& faces_schema() {
 
 
 
+// What the swap would use for this face: the mask's outline (yellow), the pixels the occlusion
+// estimate keeps from the target (tinted magenta), and the head's turn from the landmarks.
+void draw_swap_view(cv::Mat& img, const face::Track& t, int thick) {
+    const face::Mesh mesh = face::make_mesh(t.smooth);
+    std::vector<cv::Point> pts, hull;
+    for (int i : face::area_points(face::MaskArea::Face)) pts.emplace_back(mesh[i]);
+    cv::convexHull(pts, hull);
+    const cv::Rect roi = cv::boundingRect(hull) & cv::Rect(0, 0, img.cols, img.rows);
+    if (roi.width < 8 || roi.height < 8) return;
+    cv::Mat rgb, area = cv::Mat::zeros(roi.size(), CV_8U), occluded;
+    cv::cvtColor(img(roi), rgb, cv::COLOR_RGBA2RGB);
+    std::vector<cv::Point> local;
+    for (auto& p : hull) local.push_back(p - roi.tl());
+    cv::fillConvexPoly(area, local, 255);
+    face::SkinOcclusion().estimate(rgb, face::shifted(mesh, cv::Point2f(roi.tl())), area, false, occluded);
+    cv::Mat tint(roi.size(), CV_8UC4, cv::Scalar(255, 0, 255, 255)), mixed;
+    cv::addWeighted(img(roi), 0.5, tint, 0.5, 0, mixed);
+    mixed.copyTo(img(roi), occluded);
+    cv::polylines(img, std::vector<std::vector<cv::Point>>{hull}, true, cv::Scalar(255, 220, 0, 255), thick);
+    // Head turn: an arrow from the nose bridge, as far sideways as the landmarks say it is turned.
+    const float yaw = face::yaw_ratio(t.smooth), iod = face::inter_ocular(t.smooth);
+    const cv::Point2f from = t.smooth[27];
+    cv::arrowedLine(img, cv::Point(from), cv::Point(from + cv::Point2f(yaw * iod * 1.5f, 0)), cv::Scalar(0, 200, 255, 255), thick);
+    char label[48];
+    std::snprintf(label, sizeof label, "yaw %+.2f", yaw);
+    cv::putText(img, label, cv::Point(t.box.x, t.box.br().y + 18 * thick), cv::FONT_HERSHEY_SIMPLEX, 0.5 * thick,
+                cv::Scalar(0, 200, 255, 255), thick);
+}
+
 void draw_faces(Frame& f, const std::vector<face::Track>& tracks) {
     cv::Mat img(f.rgba.height(), f.rgba.width(), CV_8UC4, f.rgba.data());
     const int thick = std::max(1, f.rgba.width() / 640);
+    for (const auto& t : tracks) draw_swap_view(img, t, thick);
     for (const auto& t : tracks) {
         const cv::Scalar box_colour(0, 255, 0, 255), dot_colour(255, 40, 40, 255);
         cv::rectangle(img, cv::Rect(t.box), box_colour, thick);

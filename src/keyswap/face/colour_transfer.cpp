@@ -1,6 +1,7 @@
 #include "keyswap/face/colour_transfer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 
 namespace keyswap::face {
@@ -34,7 +35,99 @@ void ColourMatcher::add_shading(const cv::Mat& area, float sigma) {
     }
 }
 
-void ColourMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float shading_sigma) {
+void ColourMatcher::add_light(const cv::Mat& area) {
+    // Sample the area on a grid (about 40x40 samples whatever the face size: the fit is smooth).
+    const cv::Rect box = cv::boundingRect(area);
+    if (box.width < 4 || box.height < 4) return;
+    // Fit inside the area's core: its rim can hold hair, ears or background in either image.
+    const int r = std::max(1, std::max(box.width, box.height) / 16);
+    cv::erode(area, core_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
+    const int step = std::max(1, std::max(box.width, box.height) / 40);
+    const float cx = box.x + box.width * 0.5f, cy = box.y + box.height * 0.5f;
+    const float sx = 2.0f / box.width, sy = 2.0f / box.height;
+    // Basis 1, u, v, u^2, uv, v^2 in box-normalised coordinates (u, v in [-1, 1]).
+    auto basis = [](float u, float v, double* b) {
+        b[0] = 1, b[1] = u, b[2] = v, b[3] = u * u, b[4] = u * v, b[5] = v * v;
+    };
+    struct Sample {
+        float u, v;
+        cv::Vec3f d;
+    };
+    std::vector<Sample> samples;
+    samples.reserve(static_cast<std::size_t>((box.width / step + 1) * (box.height / step + 1)));
+    for (int y = box.y; y < box.y + box.height; y += step) {
+        const auto* a = core_.ptr<std::uint8_t>(y);
+        const auto* ps = s_.ptr<cv::Vec3f>(y);
+        const auto* pt = t_.ptr<cv::Vec3f>(y);
+        for (int x = box.x; x < box.x + box.width; x += step)
+            // Skin only: dark pixels (pupils, brows, nostrils, hair) say nothing about the light.
+            if (a[x] && pt[x][0] > 15.0f && ps[x][0] > 15.0f) {
+                // Light multiplies what a face reflects: lightness is fitted as a log ratio (so
+                // dark features are not pushed to black), chroma as a difference.
+                cv::Vec3f d = pt[x] - ps[x];
+                d[0] = std::log(pt[x][0] / ps[x][0]);
+                samples.push_back({(x - cx) * sx, (y - cy) * sy, d});
+            }
+    }
+    if (samples.size() < 24) return;
+    // Per channel: quadratic for lightness (6 terms), linear for a and b (3 terms).
+    cv::Vec<double, 6> coef[3];
+    for (int c = 0; c < 3; ++c) {
+        const int n = c == 0 ? 6 : 3;
+        std::vector<char> use(samples.size(), 1);
+        for (int round = 0; round < 2; ++round) {
+            cv::Mat ata = cv::Mat::zeros(n, n, CV_64F), atb = cv::Mat::zeros(n, 1, CV_64F);
+            double b[6];
+            for (std::size_t i = 0; i < samples.size(); ++i) {
+                if (!use[i]) continue;
+                basis(samples[i].u, samples[i].v, b);
+                for (int r = 0; r < n; ++r) {
+                    atb.at<double>(r) += b[r] * samples[i].d[c];
+                    for (int k = 0; k < n; ++k) ata.at<double>(r, k) += b[r] * b[k];
+                }
+            }
+            // A small ridge keeps the fit sane when the area is thin or the samples are few.
+            for (int k = 1; k < n; ++k) ata.at<double>(k, k) += 1e-2 * static_cast<double>(samples.size());
+            cv::Mat x;
+            if (!cv::solve(ata, atb, x, cv::DECOMP_CHOLESKY)) break;
+            coef[c] = {};
+            for (int r = 0; r < n; ++r) coef[c][r] = x.at<double>(r);
+            if (round == 1) break;
+            // Drop samples beyond 2 standard deviations (eyes, brows or a beard that do not line
+            // up between source and target) and fit again.
+            double ss = 0;
+            std::vector<double> res(samples.size());
+            for (std::size_t i = 0; i < samples.size(); ++i) {
+                basis(samples[i].u, samples[i].v, b);
+                double f = 0;
+                for (int r = 0; r < n; ++r) f += coef[c][r] * b[r];
+                res[i] = samples[i].d[c] - f;
+                ss += res[i] * res[i];
+            }
+            const double lim = 2.0 * std::sqrt(ss / static_cast<double>(samples.size()));
+            for (std::size_t i = 0; i < samples.size(); ++i) use[i] = std::abs(res[i]) <= lim;
+        }
+    }
+    for (int y = 0; y < s_.rows; ++y) {
+        auto* r = s_.ptr<cv::Vec3f>(y);
+        const float v = (y - cy) * sy;
+        for (int x = 0; x < s_.cols; ++x) {
+            // Outside the box the surface is held at the box's edge value: a quadratic grows fast.
+            const float u = std::clamp((x - cx) * sx, -1.0f, 1.0f), vc = std::clamp(v, -1.0f, 1.0f);
+            double b[6];
+            basis(u, vc, b);
+            double f[3] = {0, 0, 0};
+            for (int c = 0; c < 3; ++c)
+                for (int k = 0; k < (c == 0 ? 6 : 3); ++k) f[c] += coef[c][k] * b[k];
+            // At most a factor of two either way: beyond that the fit is extrapolating.
+            r[x][0] *= static_cast<float>(std::exp(std::clamp(f[0], -0.7, 0.7)));
+            r[x][1] += static_cast<float>(f[1]);
+            r[x][2] += static_cast<float>(f[2]);
+        }
+    }
+}
+
+void ColourMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float shading_sigma, bool light) {
     if (cv::countNonZero(area) < 16) return;  // too few pixels for statistics
     source.convertTo(s_, CV_32F, 1.0 / 255.0);
     target.convertTo(t_, CV_32F, 1.0 / 255.0);
@@ -46,7 +139,11 @@ void ColourMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat&
     cv::Vec3f gain, offset;
     for (int c = 0; c < 3; ++c) {
         // Bounded gain: a grey source (no chroma spread) must not have its noise amplified.
-        const double g = std::clamp(st[c] / std::max(ss[c], 1e-3), 0.5, 2.0);
+        double g = std::clamp(st[c] / std::max(ss[c], 1e-3), 0.5, 2.0);
+        // With the light fit, lightness keeps the source's own contrast (its features): the
+        // target's lightness spread includes its beard, brows and shadows, and stretching the
+        // source to it blows out one side of the face. The fit then sets the level and slope.
+        if (light && c == 0) g = 1.0;
         gain[c] = static_cast<float>(g);
         offset[c] = static_cast<float>(mt[c] - g * ms[c]);
     }
@@ -56,6 +153,7 @@ void ColourMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat&
             for (int c = 0; c < 3; ++c) r[x][c] = r[x][c] * gain[c] + offset[c];
     }
     if (shading_sigma > 0.5f) add_shading(area, shading_sigma);
+    if (light) add_light(area);
     cv::cvtColor(s_, s_, cv::COLOR_Lab2RGB);
     s_.convertTo(source, CV_8U, 255.0);
 }

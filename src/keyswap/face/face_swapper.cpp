@@ -5,8 +5,11 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/blend.hpp"
 #include "keyswap/face/colour_transfer.hpp"
+#include "keyswap/face/detail_match.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/selection.hpp"
+#include "keyswap/face/shape_transfer.hpp"
 #include "keyswap/face/warp.hpp"
 
 namespace keyswap::face {
@@ -27,6 +30,9 @@ const ParamTable<FaceSettings>& face_params() {
         {"face-order", "Face order", "With --faces one: take the largest face or the leftmost.", choice(&S::face_order, kFaceOrderNames),
          ParamType::Choice, 0, 0, "", true},
         {"mask", "Mask", "Part of the face replaced.", choice(&S::mask, kMaskAreaNames), ParamType::Choice, 0, 0, "", true},
+        {"occlusion", "Keep occluders",
+         "Keep what is in front of the target's face (glasses frames, a hand, a microphone) from the target.",
+         &S::occlusion, ParamType::Bool},
         {"keep-mouth", "Keep mouth", "Keep the target's inner mouth (real teeth and tongue).", &S::keep_mouth,
          ParamType::Bool},
         {"detector", "Detector", "Face detector: dlib HOG (fast) or MMOD CNN (more poses, slower).", choice(&S::detector, kDetectorNames),
@@ -40,10 +46,17 @@ const ParamTable<FaceSettings>& face_params() {
          &S::smooth_cutoff, ParamType::Float, 0.05, 30, "Hz", false},
         {"smooth-beta", "Smooth speed gain", "How fast smoothing lets go when the face moves.", &S::smooth_beta,
          ParamType::Float, 0, 100, "", false},
-        {"color-match", "Colour match", "Match the source's colour to the target: Lab statistics, plus shading.",
+        {"color-match", "Colour match",
+         "Match the source's colour to the target: Lab statistics, plus the target's light (a smooth fit; lab-light) "
+         "or its blurred shading (lab-shading, carries some of the target's features).",
          choice(&S::color_match, kColourMatchNames), ParamType::Choice, 0, 0, "", true},
+        {"match-detail", "Match detail", "Sharpen or soften the swapped face to the target's sharpness.",
+         &S::match_detail, ParamType::Bool},
         {"blend", "Blend", "Feathered mask blend, or Poisson (seamless, slower).", choice(&S::blend, kBlendModeNames), ParamType::Choice, 0, 0,
          "", true},
+        {"face-shape", "Face shape",
+         "Move the target's face proportions (jaw, chin, nose, eyes, mouth position) toward the source's; 0 = keep the target's.",
+         &S::face_shape, ParamType::Float, 0, 1},
         {"feather", "Feather", "Width of the soft edge, in eye distances.", &S::feather, ParamType::Float, 0.02, 2.0},
     });
     return t;
@@ -88,18 +101,19 @@ struct FaceSwapper::Impl {
     SourceLibrary library;
     std::optional<Embedding> reference_emb;
     FaceSelector selector;
-    MaskArea area;
+    std::unique_ptr<OcclusionEstimator> occlusion = std::make_unique<SkinOcclusion>();
     // Per-face work buffers, reused from frame to frame.
     PiecewiseWarp warp;
     MaskRenderer masks;
     ColourMatcher colour;
-    cv::Mat warped, target;
+    DetailMatcher detail;
+    ShapeWarp shape;
+    cv::Mat warped, target, occluded, reshaped, combined;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
         : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
           reference_emb(reference_embedding(reference, st.reference, analyser)),
-          selector(st.faces, st.face_order, reference_emb, st.reference_distance),
-          area(st.mask) {
+          selector(st.faces, st.face_order, reference_emb, st.reference_distance) {
         face_params().validate(st);
     }
 
@@ -116,34 +130,71 @@ struct FaceSwapper::Impl {
         Stopwatch sw;
         const float iod = inter_ocular(t.smooth);
         if (iod < 6.0f) return false;  // too small to show anything but blur
-        const Mesh mesh = make_mesh(t.smooth);
-        const cv::Rect2f mb = bounds(mesh);
-        const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(mb.x) - 2, static_cast<int>(mb.y) - 2),
-                                      cv::Point(static_cast<int>(mb.br().x) + 3, static_cast<int>(mb.br().y) + 3)) &
+        t.source = library.best_match(t.smooth, t.source);
+        const SourceFace& src = library.faces()[t.source];
+        // Shape transfer: the face is drawn on landmarks moved toward the source's proportions,
+        // and the target's own pixels around it move along (see shape_transfer.hpp).
+        const Mesh before = make_mesh(t.smooth);
+        const Landmarks shaped = s.face_shape > 0 ? transfer_shape(t.smooth, src.landmarks, static_cast<float>(s.face_shape)) : t.smooth;
+        const Mesh mesh = make_mesh(shaped);
+        float moved = 0;
+        for (int i = 0; i < kMeshPoints; ++i) moved = std::max(moved, static_cast<float>(cv::norm(mesh[i] - before[i])));
+        const bool reshape = moved > 0.25f;
+        // The region holds the mesh, and with a reshape the ring where the displacement fades.
+        const cv::Rect2f mb = bounds(mesh) | bounds(before);
+        const int margin = reshape ? static_cast<int>(0.8f * iod) + 2 : 2;
+        const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(mb.x) - margin, static_cast<int>(mb.y) - margin),
+                                      cv::Point(static_cast<int>(mb.br().x) + margin + 1, static_cast<int>(mb.br().y) + margin + 1)) &
                              cv::Rect(0, 0, frame.rgba.width(), frame.rgba.height());
         if (roi.width < 8 || roi.height < 8) return false;
         const Mesh local = shifted(mesh, cv::Point2f(roi.tl()));
 
-        t.source = library.best_match(t.smooth, t.source);
-        const SourceFace& src = library.faces()[t.source];
         warp.build(local, src.mesh, src.triangles, roi.size());
         warp.apply(src.rgb, warped);
         const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
         cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
+        if (reshape) {
+            shape.build(shifted(before, cv::Point2f(roi.tl())), local, roi.size(), iod);
+            shape.apply(target, reshaped);
+            std::swap(target, reshaped);
+        }
         swap_ms += sw.ms();
 
         sw.reset();
-        masks.render(area, mouth_kept(t.smooth, src.landmarks), local, std::max(1.0f, static_cast<float>(s.feather) * iod), roi.size());
+        const float feather = std::max(1.0f, static_cast<float>(s.feather) * iod);
+        masks.render(s.mask, mouth_kept(t.smooth, src.landmarks), local, feather, roi.size());
+        // Whatever covers the target's face stays: everywhere with --occlusion; otherwise only
+        // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
+        occlusion->estimate(target, local, masks.hard(), !s.occlusion, occluded);
+        masks.exclude(occluded, std::max(1.0f, 0.25f * feather));
         blend_ms += sw.ms();
 
         sw.reset();
         if (s.color_match != ColourMatch::Off)
-            colour.match(warped, target, masks.hard(), s.color_match == ColourMatch::LabShading ? iod / 3.0f : 0.0f);
+            colour.match(warped, target, masks.hard(), s.color_match == ColourMatch::LabShading ? iod / 3.0f : 0.0f,
+                         s.color_match == ColourMatch::LabLight);
+        // Detail is measured at a scale of a few pixels (the finest the warp can lose), at
+        // least a pixel, growing slowly with the face so a 4K face is not judged by its noise.
+        if (s.match_detail) detail.match(warped, target, masks.hard(), std::max(1.0f, iod / 60.0f));
         if (s.blend == BlendMode::Poisson) poisson_clone(warped, target, masks.hard());
         swap_ms += sw.ms();
 
         sw.reset();
-        blend_region(frame.rgba.view(), roi, warped, masks.weight(), matte, pool);
+        if (reshape) {
+            // The moved target around the face, the face inside; written wherever either changed.
+            const cv::Mat& w = masks.weight();
+            for (int y = 0; y < roi.height; ++y) {
+                auto* o = warped.ptr<cv::Vec3b>(y);
+                const auto* tg = target.ptr<cv::Vec3b>(y);
+                const float* wr = w.ptr<float>(y);
+                for (int x = 0; x < roi.width; ++x)
+                    for (int c = 0; c < 3; ++c) o[x][c] = cv::saturate_cast<std::uint8_t>(tg[x][c] + wr[x] * (o[x][c] - tg[x][c]));
+            }
+            cv::max(w, shape.support(), combined);
+            blend_region(frame.rgba.view(), roi, warped, combined, matte, pool);
+        } else {
+            blend_region(frame.rgba.view(), roi, warped, masks.weight(), matte, pool);
+        }
         blend_ms += sw.ms();
         return true;
     }
@@ -183,7 +234,6 @@ void FaceSwapper::update(const FaceSettings& next) {
     face_params().keep_fixed(s, m.s);  // the caller reports refused keys; here they simply stay
     if (s.faces != m.s.faces || s.face_order != m.s.face_order || s.reference_distance != m.s.reference_distance)
         m.selector = FaceSelector(s.faces, s.face_order, m.reference_emb, s.reference_distance);
-    m.area = s.mask;
     m.analyser.retune(s.detect_every, s.smooth);
     m.s = s;
 }

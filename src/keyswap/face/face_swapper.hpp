@@ -5,7 +5,7 @@
 // photos), the face analyser (detect every N frames, track, 68 landmarks, smoothing), the
 // selection policy, and per-frame work buffers. `process` swaps the selected faces of a frame
 // in place: the best-matching source photo is warped piecewise-affinely onto the target's
-// landmarks, colour-matched (Lab statistics + shading), and blended with a feathered area
+// landmarks, colour-matched (Lab statistics + a smooth light fit), its sharpness matched to the target's,, and blended with a feathered area
 // mask multiplied by the optional matte. All per-face work runs on the face's region only.
 // Thread safety: not thread safe (tracks, buffers); one per stream. Construct on any thread.
 #include <memory>
@@ -25,8 +25,10 @@
 namespace keyswap::face {
 
 // How the warped source face's colour is matched to the target before blending.
-enum class ColourMatch { Off, Lab, LabShading };
-inline constexpr std::array<const char*, 3> kColourMatchNames{"off", "lab", "lab-shading"};
+// lab-light carries the target's light as a smooth fit (never its features); lab-shading its
+// blurred shading (kept as an option: it carries some of the target's eyes and creases).
+enum class ColourMatch { Off, Lab, LabLight, LabShading };
+inline constexpr std::array<const char*, 4> kColourMatchNames{"off", "lab", "lab-light", "lab-shading"};
 // How the matched face is blended in: a feathered mask, or Poisson (seamless, slower).
 enum class BlendMode { Feather, Poisson };
 inline constexpr std::array<const char*, 2> kBlendModeNames{"feather", "poisson"};
@@ -39,6 +41,7 @@ struct FaceSettings {
     double reference_distance = 0.6;   // embedding distance that counts as the same person
     FaceOrder face_order = FaceOrder::LargeSmall;  // for faces=one
     MaskArea mask = MaskArea::Face;
+    bool occlusion = false;            // keep what covers the face (glasses frames, hands, a microphone)
     bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
     DetectorKind detector = DetectorKind::Hog;
     int detect_every = 5;              // frames between detections while tracking
@@ -47,9 +50,11 @@ struct FaceSettings {
     bool smooth = true;                // One Euro smoothing of landmarks
     double smooth_cutoff = 1.0;        // Hz at rest
     double smooth_beta = 1.0;          // cutoff gain per (eye distance / s)
-    ColourMatch color_match = ColourMatch::LabShading;
+    ColourMatch color_match = ColourMatch::LabLight;
+    bool match_detail = true;          // bring the swapped face's sharpness to the target's
     BlendMode blend = BlendMode::Feather;
     double feather = 0.3;              // edge ramp width, in eye distances
+    double face_shape = 0.0;           // 0..1: how far the target's proportions move to the source's (opt-in; measured in docs/face-devset.md)
 };
 
 // One row per setting; keys are the CLI flag names.

@@ -12,7 +12,7 @@ void append_range(std::vector<int>& v, int first, int last) {
     for (int i = first; i <= last; ++i) v.push_back(i);
 }
 // smoothstep(clamp(d / width)) in place: C1 at both ends, so no visible edge in the ramp.
-void ramp(cv::Mat& dist, float width) {
+void ramp_mask(cv::Mat& dist, float width) {
     const float inv = 1.0f / std::max(width, 1e-3f);
     for (int y = 0; y < dist.rows; ++y) {
         float* r = dist.ptr<float>(y);
@@ -23,6 +23,16 @@ void ramp(cv::Mat& dist, float width) {
     }
 }
 }  // namespace
+
+void MaskRenderer::exclude(const cv::Mat& occluded, float ramp) {
+    if (cv::countNonZero(occluded) == 0) return;
+    hard_.setTo(0, occluded);
+    cv::bitwise_not(occluded, free_);
+    // Distance to the nearest occluder pixel: 0 on it, so those pixels stay the target's.
+    cv::distanceTransform(free_, dist_, cv::DIST_L2, cv::DIST_MASK_3);
+    ramp_mask(dist_, ramp);
+    cv::multiply(weight_, dist_, weight_);
+}
 
 std::vector<int> area_points(MaskArea area) {
     std::vector<int> v;
@@ -69,7 +79,7 @@ void MaskRenderer::render(MaskArea area, float keep_mouth, const Mesh& mesh, flo
     cv::fillConvexPoly(hard_, poly_, 255, cv::LINE_8);
     // Distance to the nearest outside pixel: 0 on the edge, growing inwards.
     cv::distanceTransform(hard_, weight_, cv::DIST_L2, cv::DIST_MASK_3);
-    ramp(weight_, feather);
+    ramp_mask(weight_, feather);
     if (keep_mouth > 0.0f) {
         mouth_.create(size, CV_8U);
         mouth_.setTo(255);
@@ -77,7 +87,7 @@ void MaskRenderer::render(MaskArea area, float keep_mouth, const Mesh& mesh, flo
         cv::fillPoly(mouth_, std::vector<std::vector<cv::Point>>{lips}, 0, cv::LINE_8);
         // Distance from the mouth opening: exactly 0 inside it, so those pixels stay the target's.
         cv::distanceTransform(mouth_, dist_, cv::DIST_L2, cv::DIST_MASK_3);
-        ramp(dist_, feather * 0.35f);
+        ramp_mask(dist_, feather * 0.35f);
         if (keep_mouth < 1.0f) dist_ = 1.0f - keep_mouth * (1.0f - dist_);
         cv::multiply(weight_, dist_, weight_);
     }

@@ -21,17 +21,19 @@ namespace keyswap::face {
 
 enum class MaskArea { Face, Upper, Lower, EyesNose };
 inline constexpr std::array<const char*, 4> kMaskAreaNames{"face", "upper", "lower", "eyes-nose"};
-// Throws Error(Usage) for an unknown name.
 
 class MaskRenderer {
 public:
     // Requires: mesh in region pixels; feather > 0. Ensures: hard CV_8U, weight CV_32F, both `size`.
     void render(MaskArea area, float keep_mouth, const Mesh& mesh, float feather, cv::Size size);
+    // Leaves the occluded pixels (CV_8U, 255 = occluder) to the target: weight exactly 0 on
+    // them, ramping back up over `ramp` px around them; they also leave `hard`.
+    void exclude(const cv::Mat& occluded, float ramp);
     const cv::Mat& hard() const { return hard_; }
     const cv::Mat& weight() const { return weight_; }
 
 private:
-    cv::Mat hard_, weight_, dist_, mouth_;
+    cv::Mat hard_, weight_, dist_, mouth_, free_;
     std::vector<cv::Point> poly_;
 };
 

@@ -1,6 +1,10 @@
 #include "keyswap/face/source_library.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/core/error.hpp"
@@ -13,7 +17,60 @@ namespace {
 constexpr float kSourceIod = 160.0f;
 // A photo is switched to only if it matches this much better than the current one.
 constexpr float kSwitchRatio = 0.8f;
+// A mirrored copy is used only if it matches this much better than its photo: faces are not
+// quite symmetric (a parting, a mole), so the photo itself wins when both fit.
+constexpr float kMirrorRatio = 0.7f;
+// A face at least this many times the area of the next is the photo's subject.
+constexpr float kDominantArea = 2.0f;
+// Per-photo checks: eye distance in px under which the swap is soft on a large target,
+// sharpness under which the photo is blurry, yaw ratio beyond which the head is turned far.
+constexpr float kSmallIod = 40.0f;
+constexpr float kBlurry = 0.05f;
+constexpr float kTurned = 0.45f;
+
+// Left-right renumbering of the 68 landmarks (iBUG layout) for a mirrored face.
+constexpr std::array<int, kLandmarks> kMirror = {
+    16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,  // jaw
+    26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                    // brows
+    27, 28, 29, 30, 35, 34, 33, 32, 31,                        // nose
+    45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,            // eyes
+    54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,            // outer lips
+    64, 63, 62, 61, 60, 67, 66, 65};                           // inner lips
+
+SourceFace mirrored(const SourceFace& f) {
+    SourceFace m;
+    m.name = f.name;
+    m.mirrored = true;
+    cv::flip(f.rgb, m.rgb, 1);
+    const float w = static_cast<float>(f.rgb.cols - 1);
+    for (int i = 0; i < kLandmarks; ++i) m.landmarks[i] = {w - f.landmarks[kMirror[i]].x, f.landmarks[kMirror[i]].y};
+    m.mesh = make_mesh(m.landmarks);
+    m.triangles = triangulate(m.mesh);
+    m.embedding = f.embedding;
+    return m;
+}
 }  // namespace
+
+float yaw_ratio(const Landmarks& l) {
+    const float a = static_cast<float>(cv::norm(l[30] - l[2])), b = static_cast<float>(cv::norm(l[30] - l[14]));
+    return (a - b) / std::max(1e-3f, a + b);
+}
+
+float face_sharpness(const cv::Mat& rgb, const Landmarks& l) {
+    // Judge every face at the same scale (eye distance 64 px), inside the eyes-to-mouth box.
+    const float s = 64.0f / std::max(1.0f, inter_ocular(l));
+    cv::Rect2f b = bounds(std::span<const cv::Point2f>(l.data() + 17, 51));
+    const cv::Rect r = cv::Rect(b) & cv::Rect(0, 0, rgb.cols, rgb.rows);
+    if (r.width < 4 || r.height < 4) return 0.0f;
+    cv::Mat grey, small, lap;
+    cv::cvtColor(rgb(r), grey, cv::COLOR_RGB2GRAY);
+    cv::resize(grey, small, cv::Size(), s, s, s < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::Laplacian(small, lap, CV_32F);
+    cv::Scalar m, sd, mg, sg;
+    cv::meanStdDev(lap, m, sd);
+    cv::meanStdDev(small, mg, sg);
+    return static_cast<float>(sd[0] / std::max(1.0, sg[0]));
+}
 
 ImageU8 to_rgba(const ImageU8& image) {
     if (image.channels() == 4) return image;
@@ -36,10 +93,23 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
                  src.name);
         std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.raw[30].x < b.raw[30].x; });
         int pick = 0;
-        if (source_face < 0 && found.size() > 1)
-            fail(ErrorKind::Usage, std::to_string(found.size()) +
-                                       " faces in the source photo; pass --source-face N to choose one (0 = leftmost)",
-                 src.name);
+        if (source_face < 0 && found.size() > 1) {
+            // The dominant face (by area, i.e. eye distance squared) is the photo's subject.
+            std::vector<int> order(found.size());
+            std::iota(order.begin(), order.end(), 0);
+            std::sort(order.begin(), order.end(),
+                      [&](int a, int b) { return inter_ocular(found[a].raw) > inter_ocular(found[b].raw); });
+            const float ratio = std::pow(inter_ocular(found[order[0]].raw) / std::max(1.0f, inter_ocular(found[order[1]].raw)), 2.0f);
+            if (ratio < kDominantArea)
+                fail(ErrorKind::Usage, std::to_string(found.size()) +
+                                           " faces of similar size in the source photo; pass --source-face N to choose one (0 = leftmost)",
+                     src.name);
+            pick = order[0];
+            char msg[160];
+            std::snprintf(msg, sizeof msg, "%zu faces in the photo; taking the largest (face %d from the left, %.1fx the area of the next)",
+                          found.size(), pick, ratio);
+            notes_.push_back(src.name + ": " + msg);
+        }
         if (source_face >= 0) {
             if (source_face >= static_cast<int>(found.size()))
                 fail(ErrorKind::Usage, "--source-face " + std::to_string(source_face) + " but the photo has only " +
@@ -68,7 +138,17 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
         for (int i = 0; i < kLandmarks; ++i) f.landmarks[i] = (l[i] - cv::Point2f(roi.tl())) * scale;
         f.mesh = make_mesh(f.landmarks);
         f.triangles = triangulate(f.mesh);
+        // Checks that predict a poor swap: say which photo and why, and go on.
+        if (inter_ocular(l) < kSmallIod)
+            notes_.push_back(src.name + ": warning: the face is small (" + std::to_string(static_cast<int>(inter_ocular(l))) +
+                             " px between the eyes); a larger photo gives a sharper swap");
+        if (face_sharpness(f.rgb, f.landmarks) < kBlurry)
+            notes_.push_back(src.name + ": warning: the face looks blurred; a sharper photo gives a better swap");
+        if (std::abs(yaw_ratio(l)) > kTurned)
+            notes_.push_back(src.name + ": warning: the head is turned far to one side; a frontal photo gives a better swap");
+        SourceFace flipped = mirrored(f);
         faces_.push_back(std::move(f));
+        faces_.push_back(std::move(flipped));
     }
     analyser.reset();
 }
@@ -80,6 +160,8 @@ int SourceLibrary::best_match(const Landmarks& target, int previous) const {
     std::vector<float> d(faces_.size());
     for (std::size_t i = 0; i < faces_.size(); ++i) {
         d[i] = shape_distance(faces_[i].landmarks, target);
+        // A mirrored copy follows its photo (the one before it) and must beat it clearly.
+        if (faces_[i].mirrored && d[i] > kMirrorRatio * d[i - 1]) d[i] = std::max(d[i], d[i - 1] * 1.001f);
         if (d[i] < bd) bd = d[i], best = static_cast<int>(i);
     }
     if (previous >= 0 && previous < static_cast<int>(faces_.size()) && bd > kSwitchRatio * d[previous]) return previous;

@@ -6,6 +6,13 @@
 // mesh in the cut-out's pixels, its triangulation, and its 128-d identity embedding. Several
 // photos of one person (a library) let the swap pick, per frame, the photo whose pose and
 // expression (landmarks after removing position, scale and roll) best match the target's.
+// Each photo also gives a mirrored copy (landmarks renumbered left-right): a source turned to
+// one side shows only that side well, and on a target turned the other way its far side would
+// be stretched from a few pixels; the mirrored copy shows the hidden side by symmetry and is
+// taken only when it matches the target's pose clearly better than the photo itself.
+// A photo with several faces gives its dominant face (at least twice the area of the next),
+// with a note; each face is checked for size, blur and a turned head, with a warning naming
+// the photo (`notes`, for the caller to print).
 // Thread safety: immutable after construction; `best_match` is const.
 #include <string>
 #include <vector>
@@ -30,14 +37,24 @@ struct SourceFace {
     Mesh mesh{};
     std::vector<cv::Vec3i> triangles;
     Embedding embedding{};
+    bool mirrored = false;  // the mirrored copy of photo `name`
 };
+
+// A face's yaw from its landmarks alone, in [-1, 1]: (nose-to-left-jaw - nose-to-right-jaw) /
+// their sum, 0 for a frontal face; about +-0.5 at 45 degrees.
+float yaw_ratio(const Landmarks& l);
+// Sharpness of a face: standard deviation of the Laplacian of its grey image, inside the face
+// box, normalised per level of contrast, at an eye distance of ~64 px. Below ~`kBlurry` a
+// photo gives a soft swap.
+float face_sharpness(const cv::Mat& rgb, const Landmarks& l);
 
 class SourceLibrary {
 public:
     // source_face: which face to take from photos with several (left to right, 0-based);
-    // -1 = the only one. Throws Error(NoFace) for a photo without a face (naming it),
-    // Error(Usage) when a photo has several and source_face is -1 (saying to pass --source-face),
-    // or when source_face is out of range, or when `sources` is empty.
+    // -1 = the only one, or the dominant one (>= 2x the area of the next, with a note).
+    // Throws Error(NoFace) for a photo without a face (naming it), Error(Usage) when a photo has
+    // several faces of similar size and source_face is -1 (saying to pass --source-face), or
+    // when source_face is out of range, or when `sources` is empty.
     SourceLibrary(const std::vector<SourceImage>& sources, int source_face, FaceAnalyser& analyser);
 
     const std::vector<SourceFace>& faces() const { return faces_; }
@@ -49,8 +66,12 @@ public:
     // Smallest embedding distance from `e` to any photo in the library.
     float distance(const Embedding& e) const;
 
+    // Notes and warnings about the photos, one line each, naming the photo.
+    const std::vector<std::string>& notes() const { return notes_; }
+
 private:
     std::vector<SourceFace> faces_;
+    std::vector<std::string> notes_;
 };
 
 // Converts a 1/3/4-channel image to RGBA (copy), as the analyser expects.

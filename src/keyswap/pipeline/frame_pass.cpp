@@ -1,5 +1,7 @@
 #include "keyswap/pipeline/frame_pass.hpp"
 
+#include <cstdio>
+
 #include <cctype>
 #include <cmath>
 
@@ -82,6 +84,7 @@ FramePass::FramePass(const PassConfig& config, ThreadPool& pool) : config_(confi
         std::optional<ImageU8> reference;
         if (!config_.face->reference.empty()) reference = io::read_image(config_.face->reference).rgba;
         swapper_ = std::make_unique<face::FaceSwapper>(*config_.face, sources, reference ? &*reference : nullptr);
+        for (const auto& note : swapper_->library().notes()) std::fprintf(stderr, "keyswap: %s\n", note.c_str());
     }
     if (!config_.options.background.empty())
         background_ = std::make_unique<Background>(config_.options.background, config_.options.background_fit,

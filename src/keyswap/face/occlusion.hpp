@@ -1,0 +1,47 @@
+#pragma once
+// What is in front of the target's face, so the swap leaves it in front.
+//
+// What this represents: an estimate, per pixel of a face's region, of "this pixel is not the
+// face's skin and belongs to something in front of it" (a glasses frame, a microphone, a hand
+// that differs from the skin's colour, hair over the forehead). `OcclusionEstimator` is the
+// plug point: the default `SkinOcclusion` is a landmark-and-colour estimate; a model-based
+// estimator (an occlusion network loaded from a file) implements the same interface and is
+// chosen where the swapper builds its estimator, without any change to the masks or blend.
+//
+// SkinOcclusion: a skin colour model (median and spread of Y, Cr, Cb) is taken from the
+// target's cheeks, nose and lower forehead (polygons from the landmarks; medians, so a hand or
+// a frame over part of them does not shift the model). Pixels inside the face whose colour is
+// far from that model are occluders, except inside the face's own non-skin parts (eyes, brows,
+// lips, nostrils), which the swap must replace. Small specks (pores, freckles) are removed,
+// the rest grown by a pixel or two so an occluder's anti-aliased edge stays the target's.
+// Limits: a hand of the same colour as the face is not found (a model can find it); a
+// beard or moustache counts as "in front" and is kept from the target.
+// Thread safety: estimators keep scratch buffers; one per swapper.
+#include <memory>
+#include <opencv2/core.hpp>
+
+#include "keyswap/face/mesh.hpp"
+
+namespace keyswap::face {
+
+class OcclusionEstimator {
+public:
+    virtual ~OcclusionEstimator() = default;
+    // Requires: target CV_8UC3 RGB region; mesh in its pixels; area CV_8U (255 = face area).
+    // Ensures: `occluded` CV_8U of target's size, 255 where something is in front of the face
+    // (only inside `area`). `forehead_only`: judge only the forehead band above the brows (the
+    // hairline guard every swap uses), not the whole face.
+    virtual void estimate(const cv::Mat& target, const Mesh& mesh, const cv::Mat& area, bool forehead_only,
+                          cv::Mat& occluded) = 0;
+};
+
+class SkinOcclusion final : public OcclusionEstimator {
+public:
+    void estimate(const cv::Mat& target, const Mesh& mesh, const cv::Mat& area, bool forehead_only,
+                  cv::Mat& occluded) override;
+
+private:
+    cv::Mat ycc_, samples_, features_, band_;
+};
+
+}  // namespace keyswap::face

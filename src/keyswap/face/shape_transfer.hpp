@@ -1,0 +1,39 @@
+#pragma once
+// Moving the target's face toward the source's proportions (identity geometry).
+//
+// What this represents: feature proportions (jaw and chin outline, nose length and width, eye
+// width, brow height, mouth position) are part of who someone is, and a warp that keeps every
+// target landmark keeps the target's. `transfer_shape` moves the target's landmarks toward the
+// source's, measured in each face's own eye frame (origin between the eyes, unit = eye distance,
+// rolled with the eyes), so position, scale and roll stay the target's. Expression stays the
+// target's: eyes are widened or narrowed but not opened or closed, the mouth is moved but not
+// reshaped, and the chin follows the target's mouth opening. Head pose differences cannot be
+// told apart from proportions in 2D, so the amount fades to 0 as the two faces' yaw differs.
+// `ShapeWarp` moves the target's own pixels the same way (a smooth displacement field that
+// falls to zero about an eye distance away from the face), so no old edge (jaw, chin) shows
+// beside the new one.
+// Thread safety: `transfer_shape` is pure; `ShapeWarp` keeps buffers, one per swapper.
+#include <opencv2/core.hpp>
+
+#include "keyswap/face/mesh.hpp"
+
+namespace keyswap::face {
+
+// Requires: amount in [0, 1]. Ensures: amount 0 (or very different yaw) returns `target`.
+Landmarks transfer_shape(const Landmarks& target, const Landmarks& source, float amount);
+
+class ShapeWarp {
+public:
+    // Displacement field over a region of `size` that moves mesh `from` onto mesh `to` (both in
+    // region pixels) and falls off smoothly with distance (scale `iod` px).
+    void build(const Mesh& from, const Mesh& to, cv::Size size, float iod);
+    // out(x) = in(x - d(x)): the region's pixels moved with the face. in, out CV_8UC3.
+    void apply(const cv::Mat& in, cv::Mat& out) const;
+    // CV_32F in [0, 1]: 1 where pixels moved by a quarter pixel or more.
+    const cv::Mat& support() const { return support_; }
+
+private:
+    cv::Mat coarse_, map_, support_;
+};
+
+}  // namespace keyswap::face
