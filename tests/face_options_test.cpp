@@ -3,6 +3,7 @@
 // (--color-match), several source photos, and the CNN detector.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 
 #include "face_test_util.hpp"
@@ -164,7 +165,10 @@ TEST_F(FaceOptions, SeveralSourcePhotosMakeOneLibrary) {
     if (!has_asset("faces/biden2.jpg")) GTEST_SKIP();
     FaceSettings s;
     FaceSwapper swapper(s, {source("faces/biden.jpg"), source("faces/biden2.jpg")});
-    EXPECT_EQ(swapper.library().faces().size(), 2u);
+    // Each photo gives its face and a mirrored copy (for sources turned the other way).
+    const auto& faces = swapper.library().faces();
+    ASSERT_EQ(faces.size(), 4u);
+    EXPECT_EQ(std::count_if(faces.begin(), faces.end(), [](const auto& f) { return !f.mirrored; }), 2);
     ThreadPool pool(2);
     Frame f = load_frame("faces/obama.jpg");
     EXPECT_EQ(swapper.process(f, nullptr, pool).swapped, 1);

@@ -76,8 +76,8 @@ TEST(Settings, ChoicesBecomeEnumsAndBadValuesNameTheKey) {
     EXPECT_EQ(s.pass.options.alpha, pipeline::AlphaMode::Premultiplied);
     const std::string e = error_of([&] { schema.set(s, "color-match", "lab-shadow"); });
     EXPECT_NE(e.find("--color-match"), std::string::npos) << e;
-    EXPECT_NE(e.find("off|lab|lab-shading"), std::string::npos) << e;
-    EXPECT_EQ(s.pass.face->color_match, face::ColourMatch::LabShading);  // unchanged
+    EXPECT_NE(e.find("off|lab|lab-light|lab-shading"), std::string::npos) << e;
+    EXPECT_EQ(s.pass.face->color_match, face::ColourMatch::LabLight);  // unchanged (the default)
     pipeline::Settings t;
     EXPECT_THROW(schema.set(t, "softness", "51"), Error);
     EXPECT_FALSE(t.pass.keyer.has_value());  // a rejected value does not switch keying on
