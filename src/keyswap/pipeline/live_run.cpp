@@ -11,6 +11,7 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/pipeline/bounded_queue.hpp"
 #include "keyswap/pipeline/interrupt.hpp"
+#include "keyswap/pipeline/thread_handoff.hpp"
 #include "keyswap/pipeline/live_slot.hpp"
 
 
@@ -25,47 +26,6 @@ double ms_since(io::SteadyTime t) { return std::chrono::duration<double, std::mi
 struct Captured {
     Frame frame;
     io::SteadyTime at{};
-};
-
-// Frame buffers go back here when every output is done with them: no per-frame allocation.
-class FramePool {
-public:
-    Frame take() {
-        std::lock_guard lock(m_);
-        if (free_.empty()) return {};
-        Frame f = std::move(free_.back());
-        free_.pop_back();
-        return f;
-    }
-    void give(Frame f) {
-        std::lock_guard lock(m_);
-        if (free_.size() < 12) free_.push_back(std::move(f));
-    }
-
-private:
-    std::mutex m_;
-    std::vector<Frame> free_;
-};
-
-// First error wins; the others are consequences of the shutdown it caused.
-class ErrorSlot {
-public:
-    void set(std::exception_ptr e) {
-        std::lock_guard lock(m_);
-        if (!e_) e_ = e;
-    }
-    bool has() {
-        std::lock_guard lock(m_);
-        return e_ != nullptr;
-    }
-    void rethrow() {
-        std::lock_guard lock(m_);
-        if (e_) std::rethrow_exception(e_);
-    }
-
-private:
-    std::mutex m_;
-    std::exception_ptr e_;
 };
 
 void say(const std::string& line) { std::fprintf(stderr, "keyswap: %s\n", line.c_str()); }
@@ -267,7 +227,7 @@ LiveReport run_live(const LiveJob& job, const LiveWork& work, LiveReport* final_
     std::vector<std::string> names;
     for (const auto& s : specs) names.push_back(s.text);
     LiveStats stats(names);
-    FramePool pool;
+    FramePool pool{12};
     ErrorSlot error;
     NewestSlot<Captured> slot;
     std::vector<std::unique_ptr<OutputWorker>> outputs;

@@ -9,6 +9,7 @@
 #include "keyswap/io/media_writer.hpp"
 #include "keyswap/pipeline/bounded_queue.hpp"
 #include "keyswap/pipeline/interrupt.hpp"
+#include "keyswap/pipeline/thread_handoff.hpp"
 
 namespace keyswap::pipeline {
 
@@ -18,43 +19,6 @@ struct Item {
     Frame frame;
     std::deque<io::AudioPacket> audio;
     bool last = false;  // carries only the audio read after the final frame
-};
-
-// First error wins; the others are consequences of the shutdown it caused.
-class ErrorSlot {
-public:
-    void set(std::exception_ptr e) {
-        std::lock_guard lock(m_);
-        if (!e_) e_ = e;
-    }
-    void rethrow() {
-        std::lock_guard lock(m_);
-        if (e_) std::rethrow_exception(e_);
-    }
-
-private:
-    std::mutex m_;
-    std::exception_ptr e_;
-};
-
-// Hands finished frame buffers back to the decoder so no frame is allocated per frame.
-class FramePool {
-public:
-    Frame take() {
-        std::lock_guard lock(m_);
-        if (free_.empty()) return {};
-        Frame f = std::move(free_.back());
-        free_.pop_back();
-        return f;
-    }
-    void give(Frame f) {
-        std::lock_guard lock(m_);
-        if (free_.size() < 8) free_.push_back(std::move(f));
-    }
-
-private:
-    std::mutex m_;
-    std::vector<Frame> free_;
 };
 
 }  // namespace
@@ -92,7 +56,7 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
     io::MediaWriter writer(job.output, vp, job.encode, audio);
 
     BoundedQueue<Item> decoded(job.queue_depth), processed(job.queue_depth);
-    FramePool pool;
+    FramePool pool{8};
     ErrorSlot error;
     std::int64_t total = info.frames;
     if (ropt.last_frame >= 0) total = std::min<std::int64_t>(total > 0 ? total : INT64_MAX, ropt.last_frame + 1);
