@@ -6,3 +6,6 @@ target_link_libraries(face_quality PRIVATE keyswap_lib opencv_videoio)
 # Development-set scorer for the face swap (docs/face-devset.md, bench/face_devset.sh).
 add_executable(face_devset ${CMAKE_CURRENT_SOURCE_DIR}/face_devset.cpp)
 target_link_libraries(face_devset PRIVATE keyswap_lib)
+# The mean frontal landmark layout behind face/head_pose.cpp's generic head (a one-off tool).
+add_executable(mean_face ${CMAKE_CURRENT_SOURCE_DIR}/mean_face.cpp)
+target_link_libraries(mean_face PRIVATE keyswap_lib)

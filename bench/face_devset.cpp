@@ -203,6 +203,8 @@ int main(int argc, char** argv) {
             const float iod = inter_ocular(lt);
             cv::Mat occ_mask;
             if (!occ.empty()) occ_mask = add_occluder(tgt, lt, occ);
+            // KS_DEVSET_TARGETS=1: also keep each target as swapped (to inspect with `keyswap faces --draw`).
+            if (std::getenv("KS_DEVSET_TARGETS")) cv::imwrite(outdir + "/" + name + "_target.png", tgt);
             const ImageU8 tgt_img = to_image(tgt);
             const Embedding et = an.embed(tgt_img.view(), lt);
 

@@ -17,6 +17,7 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/face_analyser.hpp"
 #include "keyswap/face/face_swapper.hpp"
+#include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
 #include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/source_library.hpp"
@@ -69,7 +70,7 @@ const Schema<FacesSettings>& faces_schema() {
 
 
 // What the swap would use for this face: the mask's outline (yellow), the pixels the occlusion
-// estimate keeps from the target (tinted magenta), and the head's turn from the landmarks.
+// estimate keeps from the target (tinted magenta), and the fitted head pose.
 void draw_swap_view(cv::Mat& img, const face::Track& t, int thick) {
     const face::Mesh mesh = face::make_mesh(t.smooth);
     std::vector<cv::Point> pts, hull;
@@ -82,17 +83,19 @@ void draw_swap_view(cv::Mat& img, const face::Track& t, int thick) {
     std::vector<cv::Point> local;
     for (auto& p : hull) local.push_back(p - roi.tl());
     cv::fillConvexPoly(area, local, 255);
-    face::SkinOcclusion().estimate(rgb, face::shifted(mesh, cv::Point2f(roi.tl())), area, false, occluded);
+    face::SkinOcclusion().estimate(rgb, face::shifted(mesh, cv::Point2f(roi.tl())), area, face::OcclusionRegion::Face, occluded);
     cv::Mat tint(roi.size(), CV_8UC4, cv::Scalar(255, 0, 255, 255)), mixed;
     cv::addWeighted(img(roi), 0.5, tint, 0.5, 0, mixed);
     mixed.copyTo(img(roi), occluded);
     cv::polylines(img, std::vector<std::vector<cv::Point>>{hull}, true, cv::Scalar(255, 220, 0, 255), thick);
-    // Head turn: an arrow from the nose bridge, as far sideways as the landmarks say it is turned.
-    const float yaw = face::yaw_ratio(t.smooth), iod = face::inter_ocular(t.smooth);
-    const cv::Point2f from = t.smooth[27];
-    cv::arrowedLine(img, cv::Point(from), cv::Point(from + cv::Point2f(yaw * iod * 1.5f, 0)), cv::Scalar(0, 200, 255, 255), thick);
-    char label[48];
-    std::snprintf(label, sizeof label, "yaw %+.2f", yaw);
+    // Head pose fitted on the generic 3D head: red x (the face's left-to-right), green up,
+    // blue out of the face (where it looks), from the nose tip; the angles below the box.
+    const face::HeadPose pose = face::estimate_pose(t.smooth);
+    const auto ax = face::axis_points(pose);
+    const cv::Scalar colours[3] = {cv::Scalar(255, 60, 60, 255), cv::Scalar(60, 255, 60, 255), cv::Scalar(60, 140, 255, 255)};
+    for (int k = 0; k < 3; ++k) cv::arrowedLine(img, cv::Point(ax[0]), cv::Point(ax[k + 1]), colours[k], thick);
+    char label[64];
+    std::snprintf(label, sizeof label, "yaw %+.0f pitch %+.0f roll %+.0f", pose.yaw, pose.pitch, pose.roll);
     cv::putText(img, label, cv::Point(t.box.x, t.box.br().y + 18 * thick), cv::FONT_HERSHEY_SIMPLEX, 0.5 * thick,
                 cv::Scalar(0, 200, 255, 255), thick);
 }
@@ -148,11 +151,15 @@ void run_faces(const std::string& input, const FacesOptions& a, const face::Face
             nlohmann::json pts = nlohmann::json::array();
             for (auto& p : t.smooth) pts.push_back({std::lround(p.x * 10) / 10.0, std::lround(p.y * 10) / 10.0});
             j["landmarks"] = pts;
+            const face::HeadPose pose = face::estimate_pose(t.smooth);
+            j["pose"] = {{"yaw", std::lround(pose.yaw * 10) / 10.0}, {"pitch", std::lround(pose.pitch * 10) / 10.0},
+                         {"roll", std::lround(pose.roll * 10) / 10.0}};
             if (reference) j["distance"] = face::embedding_distance(analyser.embedding(view, t), *reference);
             faces.push_back(j);
             if (!a.json) {
                 std::printf("frame %lld  face id %d  box %.0f,%.0f %.0fx%.0f", static_cast<long long>(f.index), t.id,
                             t.box.x, t.box.y, t.box.width, t.box.height);
+                std::printf("  yaw %+.0f pitch %+.0f roll %+.0f", pose.yaw, pose.pitch, pose.roll);
                 if (reference) std::printf("  distance %.3f%s", j["distance"].get<double>(),
                                            j["distance"].get<double>() <= 0.6 ? " (same person)" : "");
                 std::printf("\n");

@@ -6,6 +6,7 @@
 #include "keyswap/face/blend.hpp"
 #include "keyswap/face/colour_transfer.hpp"
 #include "keyswap/face/detail_match.hpp"
+#include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
 #include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/selection.hpp"
@@ -77,6 +78,38 @@ AnalyserSettings analyser_settings(const FaceSettings& s) {
 namespace {
 // Extra inner-mouth opening (eye distances) over which the target's mouth fades fully in.
 constexpr float kMouthRamp = 0.08f;
+// Symmetry fill: where the source photo shows a part of the face at a lower share of the
+// resolution the target needs than its mirror image does (see `mirror_weights`), by more than
+// kMirrorStart, the mirror image takes over, fully kMirrorRange later; and only for heads
+// turned differently by more than kMirrorYaw degrees (fully kMirrorYawRange later): faces are
+// not quite symmetric, and their light rarely is, so a small turn is better left alone.
+// Eyes: set in unsquashed from an eye opening below kEyeSquash times the source's, fully
+// kEyeRamp further below.
+constexpr float kEyeSquash = 0.85f;
+constexpr float kEyeRamp = 0.25f;
+constexpr float kMirrorStart = 0.2f;
+constexpr float kMirrorRange = 0.4f;
+constexpr float kMirrorYaw = 10.0f;
+constexpr float kMirrorYawRange = 15.0f;
+
+// Per mesh point, how much of the source's mirror image to use. A part of the face the source
+// shows edge-on (turned away) but the target shows squarely would be stretched from a few
+// pixels into a smear; its mirror image on the other side of the face is seen well. Resolution
+// share = source visibility / target visibility, capped at 1 (enough is enough).
+std::array<float, kMeshPoints> mirror_weights(const std::array<float, kMeshPoints>& source,
+                                              const std::array<float, kMeshPoints>& mirror,
+                                              const std::array<float, kMeshPoints>& target, float turn) {
+    std::array<float, kMeshPoints> w{};
+    const float gate = std::clamp((turn - kMirrorYaw) / kMirrorYawRange, 0.0f, 1.0f);
+    if (gate <= 0) return w;
+    for (int i = 0; i < kMeshPoints; ++i) {
+        const float need = std::max(target[i], 0.05f);
+        const float gain = std::min(1.0f, mirror[i] / need) - std::min(1.0f, source[i] / need);
+        const float x = std::clamp((gain - kMirrorStart) / kMirrorRange, 0.0f, 1.0f);
+        w[i] = gate * x * x * (3.0f - 2.0f * x);
+    }
+    return w;
+}
 
 // `name` is the photo's file (settings' `reference`), for the message.
 std::optional<Embedding> reference_embedding(const ImageU8* reference, const std::string& name, FaceAnalyser& analyser) {
@@ -103,12 +136,12 @@ struct FaceSwapper::Impl {
     FaceSelector selector;
     std::unique_ptr<OcclusionEstimator> occlusion = std::make_unique<SkinOcclusion>();
     // Per-face work buffers, reused from frame to frame.
-    PiecewiseWarp warp;
+    PiecewiseWarp warp, mirror_warp;
     MaskRenderer masks;
     ColourMatcher colour;
     DetailMatcher detail;
     ShapeWarp shape;
-    cv::Mat warped, target, occluded, reshaped, combined;
+    cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped, combined;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
         : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
@@ -123,6 +156,75 @@ struct FaceSwapper::Impl {
     float mouth_kept(const Landmarks& target, const Landmarks& source) const {
         if (s.keep_mouth) return 1.0f;
         return std::clamp((mouth_opening(target) - mouth_opening(source)) / kMouthRamp, 0.0f, 1.0f);
+    }
+
+    // Eyes as regions of their own: where the target's eye is more closed than the source's
+    // (a squint, a laugh, a blink), the mesh warp would squash the source's eye into the slit,
+    // a flattened iris that reads as nobody's. Instead the source's eye is set unsquashed (a
+    // similarity on its corners) into the target's eye opening, which crops it like the
+    // target's lids do; the lids around it stay the mesh warp's.
+    void set_eyes(const SourceFace& src, const Mesh& local) {
+        for (int e : {36, 42}) {
+            auto opening = [&](auto&& p) {
+                const float w = static_cast<float>(cv::norm(p[e + 3] - p[e]));
+                return (cv::norm(p[e + 1] - p[e + 5]) + cv::norm(p[e + 2] - p[e + 4])) / (2.0f * std::max(1e-3f, w));
+            };
+            const float ratio = static_cast<float>(opening(local) / std::max(1e-3, opening(src.landmarks)));
+            const float amount = std::clamp((kEyeSquash - ratio) / kEyeRamp, 0.0f, 1.0f);
+            if (amount <= 0.0f) continue;
+            const cv::Point2f sa = src.landmarks[e], sb = src.landmarks[e + 3], ta = local[e], tb = local[e + 3];
+            const cv::Point2f sd = sb - sa, td = tb - ta;
+            const float ls = static_cast<float>(cv::norm(sd)), lt = static_cast<float>(cv::norm(td));
+            if (ls < 2.0f || lt < 2.0f) continue;
+            std::vector<cv::Point> poly;
+            for (int i = e; i < e + 6; ++i) poly.emplace_back(cv::Point(cvRound(local[i].x), cvRound(local[i].y)));
+            const int grow = std::max(2, static_cast<int>(0.25f * lt));
+            const cv::Rect box = (cv::boundingRect(poly) + cv::Size(2 * grow, 2 * grow) - cv::Point(grow, grow)) &
+                                 cv::Rect(0, 0, warped.cols, warped.rows);
+            if (box.width < 3 || box.height < 3) continue;
+            // Target pixel -> source pixel: rotate and scale about the eye corners' midpoint.
+            const float scale = ls / lt, angle = std::atan2(sd.y, sd.x) - std::atan2(td.y, td.x);
+            const float c = scale * std::cos(angle), sn = scale * std::sin(angle);
+            const cv::Point2f tm = (ta + tb) * 0.5f - cv::Point2f(box.tl()), sm = (sa + sb) * 0.5f;
+            const cv::Matx23f to_src(c, -sn, sm.x - (c * tm.x - sn * tm.y), sn, c, sm.y - (sn * tm.x + c * tm.y));
+            cv::warpAffine(src.rgb, eye_img, to_src, box.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+            eye_mask.create(box.size(), CV_32F);
+            eye_mask.setTo(0);
+            for (auto& q : poly) q -= box.tl();
+            cv::fillPoly(eye_mask, std::vector<std::vector<cv::Point>>{poly}, amount, cv::LINE_AA);
+            const double sigma = std::max(0.6, 0.04 * lt);
+            cv::GaussianBlur(eye_mask, eye_mask, cv::Size(), sigma);
+            for (int y = 0; y < box.height; ++y) {
+                auto* o = warped.ptr<cv::Vec3b>(box.y + y) + box.x;
+                const auto* m = eye_img.ptr<cv::Vec3b>(y);
+                const float* a = eye_mask.ptr<float>(y);
+                for (int x = 0; x < box.width; ++x)
+                    for (int k = 0; k < 3; ++k) o[x][k] = cv::saturate_cast<std::uint8_t>(o[x][k] + a[x] * (m[x][k] - o[x][k]));
+            }
+        }
+    }
+
+    // Where the source shows part of the face only edge-on, takes it from the mirror image.
+    void fill_by_symmetry(const SourceFace& mirror, const SourceFace& src, const Mesh& local,
+                          const HeadPose& target_pose) {
+        const auto w = mirror_weights(src.visibility, mirror.visibility, visibility(target_pose),
+                                      static_cast<float>(std::abs(target_pose.yaw - src.pose.yaw)));
+        if (*std::max_element(w.begin(), w.end()) < 0.02f) return;
+        mirror_warp.build(local, mirror.mesh, mirror.triangles, warped.size());
+        mirror_warp.apply(mirror.rgb, mirror_warped);
+        mirror_warp.apply(mirror.usable, mirror_usable);
+        render_vertex_field(local, src.triangles, w, warped.size(), mirror_weight);
+        for (int y = 0; y < warped.rows; ++y) {
+            auto* o = warped.ptr<cv::Vec3b>(y);
+            auto* u = warped_usable.ptr<std::uint8_t>(y);
+            const auto* m = mirror_warped.ptr<cv::Vec3b>(y);
+            const auto* mu = mirror_usable.ptr<std::uint8_t>(y);
+            const float* a = mirror_weight.ptr<float>(y);
+            for (int x = 0; x < warped.cols; ++x) {
+                for (int c = 0; c < 3; ++c) o[x][c] = cv::saturate_cast<std::uint8_t>(o[x][c] + a[x] * (m[x][c] - o[x][c]));
+                u[x] = cv::saturate_cast<std::uint8_t>(u[x] + a[x] * (mu[x] - u[x]));
+            }
+        }
     }
 
     // Swaps one tracked face; false when it is too small or outside the frame.
@@ -151,6 +253,9 @@ struct FaceSwapper::Impl {
 
         warp.build(local, src.mesh, src.triangles, roi.size());
         warp.apply(src.rgb, warped);
+        warp.apply(src.usable, warped_usable);
+        fill_by_symmetry(library.partner(t.source), src, local, estimate_pose(shaped));
+        set_eyes(src, local);
         const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
         cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
         if (reshape) {
@@ -165,8 +270,16 @@ struct FaceSwapper::Impl {
         masks.render(s.mask, mouth_kept(t.smooth, src.landmarks), local, feather, roi.size());
         // Whatever covers the target's face stays: everywhere with --occlusion; otherwise only
         // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
-        occlusion->estimate(target, local, masks.hard(), !s.occlusion, occluded);
-        masks.exclude(occluded, std::max(1.0f, 0.25f * feather));
+        occlusion->estimate(target, local, masks.hard(), s.occlusion ? OcclusionRegion::Face : OcclusionRegion::Forehead,
+                            occluded);
+        // Nor is the source's own hair or background inside its outline pasted over the face.
+        cv::compare(warped_usable, 128, unusable, cv::CMP_LT);
+        cv::bitwise_and(unusable, masks.hard(), unusable);
+        cv::bitwise_or(occluded, unusable, occluded);
+        target.copyTo(warped, unusable);  // so no blend (Poisson's gradients included) sees the source's hair
+        // The ramp around occluders is fixed in eye distances (not the feather): an occluder's
+        // anti-aliased edge needs the same room whatever the face's edge does.
+        masks.exclude(occluded, std::max(1.0f, 0.075f * iod));
         blend_ms += sw.ms();
 
         sw.reset();

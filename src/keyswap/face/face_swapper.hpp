@@ -53,7 +53,7 @@ struct FaceSettings {
     ColourMatch color_match = ColourMatch::LabLight;
     bool match_detail = true;          // bring the swapped face's sharpness to the target's
     BlendMode blend = BlendMode::Feather;
-    double feather = 0.3;              // edge ramp width, in eye distances
+    double feather = 0.12;             // edge ramp width, in eye distances (chosen on the development set: docs/face-devset.md)
     double face_shape = 0.0;           // 0..1: how far the target's proportions move to the source's (opt-in; measured in docs/face-devset.md)
 };
 

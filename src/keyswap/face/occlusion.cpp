@@ -38,7 +38,7 @@ void robust(std::vector<std::uint8_t>& v, float& median, float& spread) {
 }
 }  // namespace
 
-void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat& area, bool forehead_only,
+void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat& area, OcclusionRegion region,
                              cv::Mat& occluded) {
     occluded.create(target.size(), CV_8U);
     occluded.setTo(0);
@@ -46,12 +46,20 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     if (iod < 8.0f) return;
     cv::cvtColor(target, ycc_, cv::COLOR_RGB2YCrCb);
 
-    // Skin samples: both cheeks, the nose, the forehead just above the brows.
+    // Skin samples: both cheeks and the nose. Not the forehead: a fringe covers it as often as
+    // not, and hair in the samples would make the hair count as skin.
     samples_.create(target.size(), CV_8U);
     samples_.setTo(0);
-    const std::vector<std::vector<cv::Point>> skin = {
-        poly(m, {1, 3, 48, 31, 40, 36}), poly(m, {15, 13, 54, 35, 47, 45}), poly(m, {27, 31, 33, 35}),
-        poly(m, {19, 24, kLandmarks + 7, kLandmarks + 2})};
+    // The cheeks' cores only (shrunk toward their middles): their edges run into the shading
+    // at the face's side, an ear or hair, which would widen the model until hair is skin.
+    std::vector<std::vector<cv::Point>> skin = {
+        poly(m, {1, 3, 48, 31, 40, 36}), poly(m, {15, 13, 54, 35, 47, 45}), poly(m, {27, 31, 33, 35})};
+    for (int k = 0; k < 2; ++k) {
+        cv::Point2f c(0, 0);
+        for (const auto& q : skin[k]) c += cv::Point2f(q);
+        c *= 1.0f / static_cast<float>(skin[k].size());
+        for (auto& q : skin[k]) q = cv::Point(c + 0.6f * (cv::Point2f(q) - c));
+    }
     cv::fillPoly(samples_, skin, 255);
     cv::bitwise_and(samples_, area, samples_);
     std::vector<std::uint8_t> ch[3];
@@ -68,32 +76,72 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     const float dark = std::max(spr[0], kMinLuma) * kDarkSpreads;
     const float cr = std::max(spr[1], kMinChroma) * kChromaSpreads, cb = std::max(spr[2], kMinChroma) * kChromaSpreads;
 
+    // Lip colour (the ring between the outer and inner lip lines) and brow lightness: in the
+    // lips an occluder is neither skin- nor lip-coloured, in the brows darker than the brows.
+    samples_.setTo(0);
+    cv::fillPoly(samples_, std::vector<std::vector<cv::Point>>{poly(m, {48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59})}, 255);
+    cv::fillPoly(samples_, std::vector<std::vector<cv::Point>>{poly(m, {60, 61, 62, 63, 64, 65, 66, 67})}, 0);
+    cv::polylines(samples_, std::vector<std::vector<cv::Point>>{poly(m, {17, 18, 19, 20, 21}), poly(m, {22, 23, 24, 25, 26})}, false,
+                  128, std::max(1, static_cast<int>(0.05f * iod)));
+    std::vector<std::uint8_t> lip[2], brow;
+    for (int y = 0; y < target.rows; ++y) {
+        const auto* sm = samples_.ptr<std::uint8_t>(y);
+        const auto* p = ycc_.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < target.cols; ++x) {
+            if (sm[x] == 255) lip[0].push_back(p[x][1]), lip[1].push_back(p[x][2]);
+            if (sm[x] == 128) brow.push_back(p[x][0]);
+        }
+    }
+    float lip_med[2] = {med[1], med[2]}, lip_spr[2] = {spr[1], spr[2]}, brow_med = med[0], brow_spr = spr[0];
+    if (lip[0].size() >= 16)
+        for (int c = 0; c < 2; ++c) robust(lip[c], lip_med[c], lip_spr[c]);
+    if (brow.size() >= 16) robust(brow, brow_med, brow_spr);
+    const float lip_cr = std::max(lip_spr[0], kMinChroma) * kChromaSpreads, lip_cb = std::max(lip_spr[1], kMinChroma) * kChromaSpreads;
+    // A frame across a brow: darker than nearly all of the brow and than the skin by far.
+    const float brow_dark = std::min(brow_med - 2.5f * std::max(brow_spr, kMinLuma), med[0] - 2.0f * dark);
+
     // The face's own non-skin parts are never occluders: eyes, brows, lips, nostrils.
     features_.create(target.size(), CV_8U);
     features_.setTo(0);
     const int grow = std::max(1, static_cast<int>(0.04f * iod));
-    // Lips are marked 128: there only a dark, grey pixel (a microphone's grille, a black
-    // frame) is an occluder; lips, the inside of the mouth and teeth are red or bright.
-    // Brows too: a black frame across a brow is darker and greyer than any brow hair but the
-    // darkest. Eyes and nostrils (255) are never occluders: a pupil is as dark as a frame.
+    // Lips are marked 128: there an occluder is a dark grey pixel (a frame, a grille) or one
+    // neither skin- nor lip-coloured and not brighter than the skin (a microphone; teeth are
+    // bright, the inside of the mouth is lip-red). Brows are marked 64: a frame across a brow
+    // is darker than the brow hair. Eyes and nostrils (255) are never occluders here: a pupil
+    // is as dark as a frame (see the reach into the eyes below).
     cv::fillPoly(features_, std::vector<std::vector<cv::Point>>{poly(m, {48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59})}, 128);
     cv::polylines(features_, std::vector<std::vector<cv::Point>>{poly(m, {17, 18, 19, 20, 21}), poly(m, {22, 23, 24, 25, 26})},
-                  false, 128, std::max(2, static_cast<int>(0.12f * iod)));
+                  false, 64, std::max(2, static_cast<int>(0.12f * iod)));
     cv::dilate(features_, features_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * grow + 1, 2 * grow + 1}));
     cv::fillPoly(features_, std::vector<std::vector<cv::Point>>{poly(m, {36, 37, 38, 39, 40, 41}), poly(m, {42, 43, 44, 45, 46, 47}),
                                                                 poly(m, {31, 32, 33, 34, 35, 30})},
                  255);
 
-    // Where to judge: the whole area, or (hairline guard) only above the brows.
-    if (forehead_only) {
+    // Where to judge: the whole area, the forehead above the brows, or that and the outer rim
+    // above the nose.
+    if (region != OcclusionRegion::Face) {
         band_.create(target.size(), CV_8U);
         band_.setTo(0);
         std::vector<cv::Point> top = poly(m, {17, 18, 19, 20, 21, 22, 23, 24, 25, 26});
         for (int i = kForeheadPoints - 1; i >= 0; --i) top.push_back(pt(m, kLandmarks + i));
         cv::fillPoly(band_, std::vector<std::vector<cv::Point>>{top}, 255);
+        if (region == OcclusionRegion::HairRim) {
+            // The rim: the area less its core (eroded by 0.3 eye distances), above the nose's base.
+            const int r = std::max(1, static_cast<int>(0.3f * iod));
+            cv::erode(area, grown_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
+            const cv::Point2f up = (m[27] - m[8]) * (1.0f / std::max(1e-3f, static_cast<float>(cv::norm(m[27] - m[8]))));
+            for (int y = 0; y < target.rows; ++y) {
+                auto* b = band_.ptr<std::uint8_t>(y);
+                const auto* core = grown_.ptr<std::uint8_t>(y);
+                for (int x = 0; x < target.cols; ++x) {
+                    const cv::Point2f d = cv::Point2f(static_cast<float>(x), static_cast<float>(y)) - m[33];
+                    if (!core[x] && d.dot(up) > 0) b[x] = 255;
+                }
+            }
+        }
         cv::bitwise_and(band_, area, band_);
     }
-    const cv::Mat& judge = forehead_only ? band_ : area;
+    const cv::Mat& judge = region == OcclusionRegion::Face ? area : band_;
     for (int y = 0; y < target.rows; ++y) {
         const auto* j = judge.ptr<std::uint8_t>(y);
         const auto* f = features_.ptr<std::uint8_t>(y);
@@ -101,9 +149,64 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
         auto* o = occluded.ptr<std::uint8_t>(y);
         for (int x = 0; x < target.cols; ++x) {
             if (!j[x] || f[x] == 255) continue;
-            const bool off = f[x] ? med[0] - p[x][0] > 2.0f * dark && std::abs(p[x][1] - 128) < kGrey && std::abs(p[x][2] - 128) < kGrey
-                                  : med[0] - p[x][0] > dark || std::abs(p[x][1] - med[1]) > cr || std::abs(p[x][2] - med[2]) > cb;
+            // Brighter than the skin, its chroma is expected to fade toward neutral as a
+            // highlight mixes the skin with white: a shine on a forehead is skin, not hair.
+            const float yy = p[x][0], white = std::clamp((yy - med[0]) / std::max(1.0f, 255.0f - med[0]), 0.0f, 1.0f);
+            const float dcr = std::abs(p[x][1] - (med[1] + (128.0f - med[1]) * white));
+            const float dcb = std::abs(p[x][2] - (med[2] + (128.0f - med[2]) * white));
+            const bool grey = std::abs(p[x][1] - 128) < kGrey && std::abs(p[x][2] - 128) < kGrey;
+            const bool skin_chroma = dcr <= cr && dcb <= cb;
+            bool off;
+            if (f[x] == 128) {
+                const bool lip_chroma = std::abs(p[x][1] - lip_med[0]) <= lip_cr && std::abs(p[x][2] - lip_med[1]) <= lip_cb;
+                off = (med[0] - yy > 2.0f * dark && grey) || (!skin_chroma && !lip_chroma && yy < med[0]);
+            } else if (f[x] == 64) {
+                // Darker than the brow hair: a frame. A frame as dark as the brows is found
+                // below, by being joined to a frame outside the brows.
+                off = yy < brow_dark && grey;
+                if (!off && grey && med[0] - yy > dark) o[x] = 1;  // candidate
+                continue;
+            } else {
+                off = med[0] - yy > dark || !skin_chroma;
+            }
             o[x] = off ? 255 : 0;
+        }
+    }
+    // Dark grey brow pixels joined to an occluder outside the brows are that occluder (a rim
+    // running along a brow), not the brow.
+    if (cv::countNonZero(occluded == 1) > 0) {
+        cv::Mat labels;
+        cv::compare(occluded, 0, grown_, cv::CMP_GT);
+        const int n = cv::connectedComponents(grown_, labels, 8, CV_32S);
+        std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
+        for (int y = 0; y < target.rows; ++y) {
+            const auto* o = occluded.ptr<std::uint8_t>(y);
+            const int* lb = labels.ptr<int>(y);
+            for (int x = 0; x < target.cols; ++x)
+                if (o[x] == 255) keep[static_cast<std::size_t>(lb[x])] = 1;
+        }
+        for (int y = 0; y < target.rows; ++y) {
+            auto* o = occluded.ptr<std::uint8_t>(y);
+            const int* lb = labels.ptr<int>(y);
+            for (int x = 0; x < target.cols; ++x)
+                if (o[x] == 1) o[x] = keep[static_cast<std::size_t>(lb[x])] ? 255 : 0;
+        }
+    }
+    // A frame's rim that runs on into an eye's corner: follow the occluder a short way into the
+    // eye through pixels of the occluder's own colour (dark and grey like it), so a rim is kept
+    // whole but the pupil, never reached from outside, stays the swap's.
+    if (region == OcclusionRegion::Face) {
+        const int reach = std::max(1, static_cast<int>(0.06f * iod));
+        cv::dilate(occluded, grown_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * reach + 1, 2 * reach + 1}));
+        for (int y = 0; y < target.rows; ++y) {
+            const auto* f = features_.ptr<std::uint8_t>(y);
+            const auto* g = grown_.ptr<std::uint8_t>(y);
+            const auto* p = ycc_.ptr<cv::Vec3b>(y);
+            auto* o = occluded.ptr<std::uint8_t>(y);
+            for (int x = 0; x < target.cols; ++x)
+                if (f[x] == 255 && g[x] && med[0] - p[x][0] > 2.0f * dark && std::abs(p[x][1] - 128) < kGrey &&
+                    std::abs(p[x][2] - 128) < kGrey)
+                    o[x] = 255;
         }
     }
     // Drop specks (pores, freckles, noise), then grow by the anti-aliased edge of the occluder.
@@ -112,6 +215,18 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     const int edge = std::max(1, static_cast<int>(0.02f * iod));
     cv::dilate(occluded, occluded, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * edge + 1, 2 * edge + 1}));
     cv::bitwise_and(occluded, area, occluded);
+}
+
+cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh) {
+    cv::Mat area = cv::Mat::zeros(rgb.size(), CV_8U), hair;
+    std::vector<cv::Point> pts, hull;
+    for (const auto& p : mesh) pts.emplace_back(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
+    cv::convexHull(pts, hull);
+    cv::fillConvexPoly(area, hull, 255);
+    SkinOcclusion().estimate(rgb, mesh, area, OcclusionRegion::HairRim, hair);
+    cv::Mat usable = cv::Mat(rgb.size(), CV_8U, cv::Scalar(255));
+    usable.setTo(0, hair);
+    return usable;
 }
 
 }  // namespace keyswap::face

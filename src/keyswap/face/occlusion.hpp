@@ -9,10 +9,13 @@
 // chosen where the swapper builds its estimator, without any change to the masks or blend.
 //
 // SkinOcclusion: a skin colour model (median and spread of Y, Cr, Cb) is taken from the
-// target's cheeks, nose and lower forehead (polygons from the landmarks; medians, so a hand or
+// target's cheeks and nose (polygons from the landmarks; medians, so a hand or
 // a frame over part of them does not shift the model). Pixels inside the face whose colour is
 // far from that model are occluders, except inside the face's own non-skin parts (eyes, brows,
-// lips, nostrils), which the swap must replace. Small specks (pores, freckles) are removed,
+// lips, nostrils), which the swap must replace; in the lips only what is neither skin nor lip
+// coloured (a microphone) or dark grey (a frame) counts, and an occluder found around an eye
+// (a frame's rim) is followed into the eye's corner while its colour stays the rim's, but never
+// further than a short reach, so the pupil stays the source's. Small specks (pores, freckles) are removed,
 // the rest grown by a pixel or two so an occluder's anti-aliased edge stays the target's.
 // Limits: a hand of the same colour as the face is not found (a model can find it); a
 // beard or moustache counts as "in front" and is kept from the target.
@@ -24,24 +27,34 @@
 
 namespace keyswap::face {
 
+// Where to look for occluders:
+//   Face      the whole face area (--occlusion);
+//   Forehead  only the band above the brows (the hairline guard every swap uses on the target);
+//   HairRim   the forehead band and the face's outer rim above the nose (a source photo's hair
+//             or background reaching into its face outline, which must not be pasted).
+enum class OcclusionRegion { Face, Forehead, HairRim };
+
 class OcclusionEstimator {
 public:
     virtual ~OcclusionEstimator() = default;
-    // Requires: target CV_8UC3 RGB region; mesh in its pixels; area CV_8U (255 = face area).
-    // Ensures: `occluded` CV_8U of target's size, 255 where something is in front of the face
-    // (only inside `area`). `forehead_only`: judge only the forehead band above the brows (the
-    // hairline guard every swap uses), not the whole face.
-    virtual void estimate(const cv::Mat& target, const Mesh& mesh, const cv::Mat& area, bool forehead_only,
+    // Requires: image CV_8UC3 RGB region; mesh in its pixels; area CV_8U (255 = face area).
+    // Ensures: `occluded` CV_8U of the image's size, 255 where something is in front of the
+    // face (only inside `area` and `region`).
+    virtual void estimate(const cv::Mat& image, const Mesh& mesh, const cv::Mat& area, OcclusionRegion region,
                           cv::Mat& occluded) = 0;
 };
 
 class SkinOcclusion final : public OcclusionEstimator {
 public:
-    void estimate(const cv::Mat& target, const Mesh& mesh, const cv::Mat& area, bool forehead_only,
+    void estimate(const cv::Mat& image, const Mesh& mesh, const cv::Mat& area, OcclusionRegion region,
                   cv::Mat& occluded) override;
 
 private:
-    cv::Mat ycc_, samples_, features_, band_;
+    cv::Mat ycc_, samples_, features_, band_, seeds_, grown_;
 };
+
+// The pixels of a source photo's cut-out that the swap may use (CV_8U, 255 = face): its face
+// area minus hair or background inside the outline (HairRim region of SkinOcclusion).
+cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh);
 
 }  // namespace keyswap::face

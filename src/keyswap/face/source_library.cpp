@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/face/occlusion.hpp"
 
 namespace keyswap::face {
 
@@ -42,11 +43,14 @@ SourceFace mirrored(const SourceFace& f) {
     m.name = f.name;
     m.mirrored = true;
     cv::flip(f.rgb, m.rgb, 1);
+    cv::flip(f.usable, m.usable, 1);
     const float w = static_cast<float>(f.rgb.cols - 1);
     for (int i = 0; i < kLandmarks; ++i) m.landmarks[i] = {w - f.landmarks[kMirror[i]].x, f.landmarks[kMirror[i]].y};
     m.mesh = make_mesh(m.landmarks);
     m.triangles = triangulate(m.mesh);
     m.embedding = f.embedding;
+    m.pose = estimate_pose(m.landmarks);
+    m.visibility = visibility(m.pose);
     return m;
 }
 }  // namespace
@@ -138,6 +142,9 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
         for (int i = 0; i < kLandmarks; ++i) f.landmarks[i] = (l[i] - cv::Point2f(roi.tl())) * scale;
         f.mesh = make_mesh(f.landmarks);
         f.triangles = triangulate(f.mesh);
+        f.usable = usable_source_pixels(f.rgb, f.mesh);
+        f.pose = estimate_pose(f.landmarks);
+        f.visibility = visibility(f.pose);
         // Checks that predict a poor swap: say which photo and why, and go on.
         if (inter_ocular(l) < kSmallIod)
             notes_.push_back(src.name + ": warning: the face is small (" + std::to_string(static_cast<int>(inter_ocular(l))) +

@@ -20,6 +20,7 @@
 #include "keyswap/core/image.hpp"
 #include "keyswap/face/embedding.hpp"
 #include "keyswap/face/face_analyser.hpp"
+#include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/mesh.hpp"
 
 namespace keyswap::face {
@@ -32,12 +33,15 @@ struct SourceImage {
 
 struct SourceFace {
     std::string name;
-    cv::Mat rgb;  // CV_8UC3 cut-out around the face
+    cv::Mat rgb;     // CV_8UC3 cut-out around the face
+    cv::Mat usable;  // CV_8U, rgb's size: 255 = face, 0 = hair or background inside its outline
     Landmarks landmarks{};
     Mesh mesh{};
     std::vector<cv::Vec3i> triangles;
     Embedding embedding{};
     bool mirrored = false;  // the mirrored copy of photo `name`
+    HeadPose pose;          // fitted on `landmarks`
+    std::array<float, kMeshPoints> visibility{};  // of each mesh point in `pose`
 };
 
 // A face's yaw from its landmarks alone, in [-1, 1]: (nose-to-left-jaw - nose-to-right-jaw) /
@@ -58,6 +62,9 @@ public:
     SourceLibrary(const std::vector<SourceImage>& sources, int source_face, FaceAnalyser& analyser);
 
     const std::vector<SourceFace>& faces() const { return faces_; }
+    // The mirrored copy of face `i` (or, for a mirrored copy, its photo): the face seen from the
+    // other side, which fills what `i` shows only edge-on.
+    const SourceFace& partner(int i) const { return faces_[static_cast<std::size_t>(i ^ 1)]; }
 
     // Index of the photo whose pose/expression best matches `target`. `previous` (-1 = none)
     // is kept unless another is clearly better, so the swap does not flicker between photos.

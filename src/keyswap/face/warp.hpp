@@ -26,4 +26,9 @@ private:
     cv::Mat map_;  // CV_32FC2: source x, y per region pixel
 };
 
+// Interpolates one value per mesh point linearly over each triangle of `dst` (region pixels)
+// into `out` (CV_32F, `size`); pixels outside every triangle get 0.
+void render_vertex_field(const Mesh& dst, const std::vector<cv::Vec3i>& tris, const std::array<float, kMeshPoints>& values,
+                         cv::Size size, cv::Mat& out);
+
 }  // namespace keyswap::face
