@@ -7,7 +7,7 @@ namespace keyswap::face {
 namespace {
 // Forehead height above the brows as a fraction of the brow-to-chin distance: high enough to
 // cover the forehead, low enough to stay under most hairlines.
-constexpr float kForehead = 0.2f;
+constexpr float kForehead = 0.28f;
 }  // namespace
 
 Mesh make_mesh(const Landmarks& l) {

@@ -212,9 +212,56 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     // Drop specks (pores, freckles, noise), then grow by the anti-aliased edge of the occluder.
     const int speck = std::max(1, static_cast<int>(0.015f * iod));
     cv::morphologyEx(occluded, occluded, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * speck + 1, 2 * speck + 1}));
+    if (region != OcclusionRegion::Face) hang_from_above(occluded, iod);
     const int edge = std::max(1, static_cast<int>(0.02f * iod));
     cv::dilate(occluded, occluded, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * edge + 1, 2 * edge + 1}));
     cv::bitwise_and(occluded, area, occluded);
+}
+
+void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
+    // Hair over a forehead hangs from above: a fringe found in patches (strands of skin colour
+    // between darker ones) is whole from the band's top down to its lowest found pixel in each
+    // column, so the swap's edge under a fringe is one line, not a patchwork. Blobs too small
+    // to be a lock of hair (a mole, a wrinkle's shadow) are dropped first.
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(hair, labels, stats, centroids, 8, CV_32S);
+    const int min_area = std::max(4, static_cast<int>(0.004f * iod * iod));
+    for (int y = 0; y < hair.rows; ++y) {
+        auto* h = hair.ptr<std::uint8_t>(y);
+        const int* lb = labels.ptr<int>(y);
+        for (int x = 0; x < hair.cols; ++x)
+            if (h[x] && stats.at<int>(lb[x], cv::CC_STAT_AREA) < min_area) h[x] = 0;
+    }
+    (void)n;
+    std::vector<int> lowest(static_cast<std::size_t>(hair.cols), -1);
+    for (int y = 0; y < hair.rows; ++y) {
+        const auto* h = hair.ptr<std::uint8_t>(y);
+        const auto* b = band_.ptr<std::uint8_t>(y);
+        for (int x = 0; x < hair.cols; ++x)
+            if (h[x] && b[x]) lowest[static_cast<std::size_t>(x)] = y;
+    }
+    // A fringe of skin-coloured hair is found in locks with gaps between them: a column with
+    // hair found on both sides (within 0.2 eye distances) hangs as low as the higher side.
+    const int w = std::max(1, static_cast<int>(0.2f * iod));
+    std::vector<int> closed(lowest);
+    for (int x = 0; x < hair.cols; ++x) {
+        int left = -1, right = -1;
+        for (int k = std::max(0, x - w); k <= x; ++k) left = std::max(left, lowest[static_cast<std::size_t>(k)]);
+        for (int k = x; k <= std::min(hair.cols - 1, x + w); ++k) right = std::max(right, lowest[static_cast<std::size_t>(k)]);
+        closed[static_cast<std::size_t>(x)] = std::max(lowest[static_cast<std::size_t>(x)], std::min(left, right));
+    }
+    lowest.swap(closed);
+    // A fringe's lower edge thins into single hairs over skin, lighter than the fringe: reach a
+    // little below the lowest pixel found.
+    const int soft = std::max(1, static_cast<int>(0.08f * iod));
+    for (int y = 0; y < hair.rows; ++y) {
+        auto* h = hair.ptr<std::uint8_t>(y);
+        const auto* b = band_.ptr<std::uint8_t>(y);
+        for (int x = 0; x < hair.cols; ++x) {
+            const int low = lowest[static_cast<std::size_t>(x)];
+            if (b[x] && low >= 0 && y <= low + soft) h[x] = 255;
+        }
+    }
 }
 
 cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh) {

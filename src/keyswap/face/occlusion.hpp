@@ -50,6 +50,7 @@ public:
                   cv::Mat& occluded) override;
 
 private:
+    void hang_from_above(cv::Mat& hair, float iod);
     cv::Mat ycc_, samples_, features_, band_, seeds_, grown_;
 };
 
