@@ -42,6 +42,9 @@ TEST(CliPaths, FacesListsDrawsAndPrintsJson) {
     for (const auto& f : faces) {
         EXPECT_EQ(f["landmarks"].size(), 68u);
         EXPECT_GT(f["box"][2].get<int>(), 20);
+        // The fitted head pose: two people facing the camera, near upright.
+        EXPECT_LT(std::abs(f["pose"]["yaw"].get<double>()), 35.0);
+        EXPECT_LT(std::abs(f["pose"]["roll"].get<double>()), 30.0);
     }
     const Frame drawn = io::read_image(dir / "drawn.png"), original = io::read_image(in);
     ASSERT_EQ(drawn.rgba.width(), original.rgba.width());
@@ -50,6 +53,7 @@ TEST(CliPaths, FacesListsDrawsAndPrintsJson) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;  // one line per face
     EXPECT_NE(r.out.find("face id"), std::string::npos);
+    EXPECT_NE(r.out.find("yaw "), std::string::npos);
 }
 
 TEST(CliPaths, BenchTimesThePassAndReportsJson) {

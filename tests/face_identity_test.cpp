@@ -9,7 +9,10 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/colour_transfer.hpp"
 #include "keyswap/face/face_swapper.hpp"
+#include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/occlusion.hpp"
+#include "keyswap/face/source_library.hpp"
 
 using namespace keyswap;
 using namespace keyswap::face;
@@ -240,3 +243,70 @@ TEST(FaceLight, NoTraceOfTheTargetsEyes) {
 }
 
 }  // namespace
+
+// The source photo's own hair inside its face outline (a fringe over the forehead) is not
+// pasted onto the target: the swap uses only the source's usable pixels.
+TEST(FaceSourcePhoto, HairOverTheForeheadIsNotPasted) {
+    auto& an = test::shared_analyser();
+    auto forehead_unusable = [&](const char* rel, double& cheeks_usable) {
+        const ImageU8 img = load_small(rel, 800);
+        const Landmarks l = largest(an.analyse(img.view())).raw;
+        an.reset();
+        cv::Mat rgb;
+        cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), rgb, cv::COLOR_RGBA2RGB);
+        const Mesh m = make_mesh(l);
+        const cv::Mat usable = usable_source_pixels(rgb, m);
+        auto fraction_usable = [&](std::vector<int> idx, float shrink = 1.0f) {
+            std::vector<cv::Point> poly;
+            cv::Point2f c(0, 0);
+            for (int i : idx) c += m[i] * (1.0f / idx.size());
+            for (int i : idx) poly.emplace_back(c + shrink * (m[i] - c));
+            cv::Mat region = cv::Mat::zeros(rgb.size(), CV_8U);
+            cv::fillPoly(region, std::vector<std::vector<cv::Point>>{poly}, 255);
+            return cv::countNonZero(usable & region) / double(std::max(1, cv::countNonZero(region)));
+        };
+        // The forehead band's upper half (between the brows' and the mesh's top, above the eyes' middle).
+        std::vector<int> top;
+        for (int i = kLandmarks; i < kMeshPoints; ++i) top.push_back(i);
+        // The cheeks' cores (a bob's sides may cover the cheeks' outer edge, rightly excluded).
+        cheeks_usable = std::min(fraction_usable({1, 3, 48, 31, 40, 36}, 0.6f), fraction_usable({15, 13, 54, 35, 47, 45}, 0.6f));
+        return 1.0 - fraction_usable({19, 20, 21, 22, 23, 24, kLandmarks + 7, kLandmarks + 6, kLandmarks + 5, kLandmarks + 4,
+                                      kLandmarks + 3, kLandmarks + 2});
+    };
+    double cheeks = 0;
+    // A fringe down to the brows (astronaut.png): most of the forehead is the source's hair.
+    EXPECT_GT(forehead_unusable("faces/astronaut.png", cheeks), 0.5);
+    EXPECT_GT(cheeks, 0.95);
+    // A bare forehead (obama.jpg): all of it is face.
+    EXPECT_LT(forehead_unusable("faces/obama.jpg", cheeks), 0.1);
+    EXPECT_GT(cheeks, 0.95);
+}
+
+// A source turned to one side on a frontal target: the side it shows edge-on would be
+// stretched from a few pixels into a smear; it comes from the source's mirror image instead,
+// so both cheeks of the result carry detail alike.
+TEST(FaceIdentity, TurnedSourceIsFilledBySymmetryNotSmeared) {
+    const ImageU8 target = load_small("faces/obama.jpg", 700);
+    const ImageU8 source = load_small("faces/people/kit_harington_2.jpg", 700);
+    auto& an = test::shared_analyser();
+    ASSERT_GT(std::abs(estimate_pose(largest(an.analyse(source.view())).raw).yaw), 20.0);  // really turned
+    const Landmarks lt = largest(an.analyse(target.view())).raw;
+    an.reset();
+    Frame out = swapped(FaceSettings{}, source, target);
+    cv::Mat grey, blur, detail;
+    cv::cvtColor(as_mat(out.rgba), grey, cv::COLOR_RGBA2GRAY);
+    grey.convertTo(grey, CV_32F);
+    cv::GaussianBlur(grey, blur, cv::Size(), 1.5);
+    cv::absdiff(grey, blur, detail);
+    const Mesh m = make_mesh(lt);
+    auto energy = [&](std::vector<int> idx) {
+        std::vector<cv::Point> poly;
+        for (int i : idx) poly.emplace_back(m[i]);
+        cv::Mat region = cv::Mat::zeros(grey.size(), CV_8U);
+        cv::fillPoly(region, std::vector<std::vector<cv::Point>>{poly}, 255);
+        return cv::mean(detail, region)[0];
+    };
+    const double left = energy({1, 3, 48, 31, 40, 36}), right = energy({15, 13, 54, 35, 47, 45});
+    // Measured: 0.86 with the fill, 0.51 with the fill switched off (the far cheek smeared).
+    EXPECT_GT(std::min(left, right) / std::max(left, right), 0.7);
+}
