@@ -40,13 +40,10 @@ int main(int argc, char** argv) {
         }
         return o;
     };
-    static constexpr int kMirror[kLandmarks] = {16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 26, 25, 24, 23, 22, 21, 20,
-                                                19, 18, 17, 27, 28, 29, 30, 35, 34, 33, 32, 31, 45, 44, 43, 42, 47, 46, 39, 38, 37, 36,
-                                                41, 40, 54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, 64, 63, 62, 61, 60, 67, 66, 65};
     Landmarks mean{};
     for (const auto& s : shapes) {
-        const Landmarks c = canonical(s);
-        for (int i = 0; i < kLandmarks; ++i) mean[i] += (c[i] + cv::Point2f(-c[kMirror[i]].x, c[kMirror[i]].y)) * 0.5f;
+        const Landmarks c = canonical(s), m = mirrored(c, 0.0f);
+        for (int i = 0; i < kLandmarks; ++i) mean[i] += (c[i] + m[i]) * 0.5f;
     }
     std::printf("// %zu near-frontal faces\n", shapes.size());
     for (int i = 0; i < kLandmarks; ++i) {

@@ -41,16 +41,6 @@ Landmarks project_head(double yaw, double pitch) {
     return l;
 }
 
-Landmarks mirror_landmarks(const Landmarks& l, float width) {
-    static constexpr int kMirror[kLandmarks] = {16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 26, 25, 24, 23, 22, 21,
-                                                20, 19, 18, 17, 27, 28, 29, 30, 35, 34, 33, 32, 31, 45, 44, 43, 42, 47, 46, 39, 38,
-                                                37, 36, 41, 40, 54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, 64, 63, 62, 61, 60,
-                                                67, 66, 65};
-    Landmarks m;
-    for (int i = 0; i < kLandmarks; ++i) m[i] = {width - 1 - l[kMirror[i]].x, l[kMirror[i]].y};
-    return m;
-}
-
 Landmarks largest_face(const ImageU8& img) {
     const auto& found = shared_analyser().analyse(img.view());
     EXPECT_FALSE(found.empty());
@@ -99,7 +89,7 @@ TEST(HeadPose, RealPhotosFrontalTurnedAndMirrored) {
     EXPECT_GT(std::abs(pt.yaw), 20.0);
     EXPECT_LT(std::abs(pt.yaw), 70.0);
     // The same face mirrored turns the other way by the same angle.
-    const HeadPose pm = estimate_pose(mirror_landmarks(turned, static_cast<float>(turned_img.width())));
+    const HeadPose pm = estimate_pose(mirrored(turned, static_cast<float>(turned_img.width() - 1)));
     EXPECT_NEAR(pm.yaw, -pt.yaw, 3.0);
     EXPECT_NEAR(pm.pitch, pt.pitch, 3.0);
     // And the landmark-only yaw measure agrees on the direction.

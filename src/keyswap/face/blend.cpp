@@ -24,6 +24,22 @@ void blend_region(ImageView<std::uint8_t> frame, const cv::Rect& region, const c
     }, 32);
 }
 
+void mix_into(cv::Mat& dst, const cv::Mat& src, const cv::Mat& weight) {
+    CV_Assert(dst.type() == src.type() && dst.size() == src.size() && weight.size() == dst.size() && weight.type() == CV_32F &&
+              dst.depth() == CV_8U);
+    const int n = dst.channels();
+    for (int y = 0; y < dst.rows; ++y) {
+        std::uint8_t* o = dst.ptr<std::uint8_t>(y);
+        const std::uint8_t* m = src.ptr<std::uint8_t>(y);
+        const float* a = weight.ptr<float>(y);
+        for (int x = 0; x < dst.cols; ++x)
+            for (int c = 0; c < n; ++c) {
+                const int i = x * n + c;
+                o[i] = cv::saturate_cast<std::uint8_t>(o[i] + a[x] * (m[i] - o[i]));
+            }
+    }
+}
+
 void poisson_clone(cv::Mat& swapped, const cv::Mat& target, const cv::Mat& area) {
     const cv::Rect b = cv::boundingRect(area);
     if (b.width < 3 || b.height < 3) return;

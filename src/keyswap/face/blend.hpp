@@ -20,6 +20,10 @@ namespace keyswap::face {
 void blend_region(ImageView<std::uint8_t> frame, const cv::Rect& region, const cv::Mat& swapped,
                   const cv::Mat& weight, const ImageF32* matte, ThreadPool& pool);
 
+// dst += weight * (src - dst) per pixel and channel, for the swap's region buffers.
+// Requires: dst and src CV_8UC1 or CV_8UC3 of one type and size; weight CV_32F of that size.
+void mix_into(cv::Mat& dst, const cv::Mat& src, const cv::Mat& weight);
+
 // Replaces `swapped` by a Poisson clone of it into `target` over `area` (all region-sized).
 void poisson_clone(cv::Mat& swapped, const cv::Mat& target, const cv::Mat& area);
 

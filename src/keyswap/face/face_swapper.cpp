@@ -194,13 +194,8 @@ struct FaceSwapper::Impl {
             cv::fillPoly(eye_mask, std::vector<std::vector<cv::Point>>{poly}, amount, cv::LINE_AA);
             const double sigma = std::max(0.6, 0.04 * lt);
             cv::GaussianBlur(eye_mask, eye_mask, cv::Size(), sigma);
-            for (int y = 0; y < box.height; ++y) {
-                auto* o = warped.ptr<cv::Vec3b>(box.y + y) + box.x;
-                const auto* m = eye_img.ptr<cv::Vec3b>(y);
-                const float* a = eye_mask.ptr<float>(y);
-                for (int x = 0; x < box.width; ++x)
-                    for (int k = 0; k < 3; ++k) o[x][k] = cv::saturate_cast<std::uint8_t>(o[x][k] + a[x] * (m[x][k] - o[x][k]));
-            }
+            cv::Mat eye_region = warped(box);
+            mix_into(eye_region, eye_img, eye_mask);
         }
     }
 
@@ -214,17 +209,8 @@ struct FaceSwapper::Impl {
         mirror_warp.apply(mirror.rgb, mirror_warped);
         mirror_warp.apply(mirror.usable, mirror_usable);
         render_vertex_field(local, src.triangles, w, warped.size(), mirror_weight);
-        for (int y = 0; y < warped.rows; ++y) {
-            auto* o = warped.ptr<cv::Vec3b>(y);
-            auto* u = warped_usable.ptr<std::uint8_t>(y);
-            const auto* m = mirror_warped.ptr<cv::Vec3b>(y);
-            const auto* mu = mirror_usable.ptr<std::uint8_t>(y);
-            const float* a = mirror_weight.ptr<float>(y);
-            for (int x = 0; x < warped.cols; ++x) {
-                for (int c = 0; c < 3; ++c) o[x][c] = cv::saturate_cast<std::uint8_t>(o[x][c] + a[x] * (m[x][c] - o[x][c]));
-                u[x] = cv::saturate_cast<std::uint8_t>(u[x] + a[x] * (mu[x] - u[x]));
-            }
-        }
+        mix_into(warped, mirror_warped, mirror_weight);
+        mix_into(warped_usable, mirror_usable, mirror_weight);
     }
 
     // Swaps one tracked face; false when it is too small or outside the frame.

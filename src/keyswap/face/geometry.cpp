@@ -14,6 +14,23 @@ cv::Point2f mean_of(const Landmarks& l, int first, int count) {
 }
 }  // namespace
 
+const std::array<int, kLandmarks> kMirrorLandmarks = {
+    16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,  // jaw
+    26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                    // brows
+    27, 28, 29, 30, 35, 34, 33, 32, 31,                        // nose
+    45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,            // eyes
+    54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,            // outer lips
+    64, 63, 62, 61, 60, 67, 66, 65};                           // inner lips
+
+Landmarks mirrored(const Landmarks& l, float right_edge) {
+    Landmarks m;
+    for (int i = 0; i < kLandmarks; ++i) {
+        const cv::Point2f& p = l[static_cast<std::size_t>(kMirrorLandmarks[static_cast<std::size_t>(i)])];
+        m[static_cast<std::size_t>(i)] = {right_edge - p.x, p.y};
+    }
+    return m;
+}
+
 cv::Point2f left_eye(const Landmarks& l) { return mean_of(l, 36, 6); }
 cv::Point2f right_eye(const Landmarks& l) { return mean_of(l, 42, 6); }
 float inter_ocular(const Landmarks& l) { return static_cast<float>(cv::norm(right_eye(l) - left_eye(l))); }

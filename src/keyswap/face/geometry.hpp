@@ -28,6 +28,13 @@ float iou(const cv::Rect2f& a, const cv::Rect2f& b);
 // least-squares sense (Umeyama). Requires: same non-zero size. Returns a 2x3 CV_64F matrix.
 cv::Mat similarity_fit(std::span<const cv::Point2f> from, std::span<const cv::Point2f> to);
 
+// Left-right renumbering of the 68 landmarks: point i of a mirrored face is point
+// kMirrorLandmarks[i] of the face, reflected.
+extern const std::array<int, kLandmarks> kMirrorLandmarks;
+// The landmarks of the face reflected about x = right_edge / 2 (an image `w` wide: w - 1;
+// coordinates centred on 0: 0), renumbered so they are again a face's landmarks.
+Landmarks mirrored(const Landmarks& l, float right_edge);
+
 // Mean distance between `a` and `b` after fitting `a` onto `b` by a similarity, divided by b's
 // inter-ocular distance: 0 for the same pose and expression at any position, scale, roll.
 float shape_distance(const Landmarks& a, const Landmarks& b);

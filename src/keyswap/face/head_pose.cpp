@@ -45,11 +45,6 @@ constexpr float kDepthLeft[kLandmarks] = {
     0, 0, 0,                                                                // (63..65)
     0.16f, 0.14f};                                                          // 66, 67
 
-constexpr std::array<int, kLandmarks> kMirror = {
-    16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 27, 28, 29, 30, 35, 34, 33,
-    32, 31, 45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40, 54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55, 64, 63, 62, 61, 60,
-    67, 66, 65};
-
 // Points the pose is fitted on: brows, nose, eyes, mouth corners and the chin.
 constexpr std::array<int, 36> kRigid = {17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
                                         35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 54, 8, 51, 57};
@@ -60,7 +55,7 @@ std::array<cv::Point3f, kMeshPoints> build_head() {
     std::array<cv::Point3f, kMeshPoints> h{};
     for (int i = 0; i < kLandmarks; ++i) {
         // The image-right half takes its mirror point's depth.
-        const float toward = kMeanXY[i][0] > 0 ? kDepthLeft[kMirror[i]] : kDepthLeft[i];
+        const float toward = kMeanXY[i][0] > 0 ? kDepthLeft[kMirrorLandmarks[i]] : kDepthLeft[i];
         h[i] = {kMeanXY[i][0], kMeanXY[i][1], -toward};
     }
     // The forehead points as make_mesh builds them, sloping back as the forehead does.

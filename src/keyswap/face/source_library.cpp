@@ -29,23 +29,13 @@ constexpr float kSmallIod = 40.0f;
 constexpr float kBlurry = 0.05f;
 constexpr float kTurned = 0.45f;
 
-// Left-right renumbering of the 68 landmarks (iBUG layout) for a mirrored face.
-constexpr std::array<int, kLandmarks> kMirror = {
-    16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,  // jaw
-    26, 25, 24, 23, 22, 21, 20, 19, 18, 17,                    // brows
-    27, 28, 29, 30, 35, 34, 33, 32, 31,                        // nose
-    45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40,            // eyes
-    54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55,            // outer lips
-    64, 63, 62, 61, 60, 67, 66, 65};                           // inner lips
-
 SourceFace mirrored(const SourceFace& f) {
     SourceFace m;
     m.name = f.name;
     m.mirrored = true;
     cv::flip(f.rgb, m.rgb, 1);
     cv::flip(f.usable, m.usable, 1);
-    const float w = static_cast<float>(f.rgb.cols - 1);
-    for (int i = 0; i < kLandmarks; ++i) m.landmarks[i] = {w - f.landmarks[kMirror[i]].x, f.landmarks[kMirror[i]].y};
+    m.landmarks = keyswap::face::mirrored(f.landmarks, static_cast<float>(f.rgb.cols - 1));
     m.mesh = make_mesh(m.landmarks);
     m.triangles = triangulate(m.mesh);
     m.embedding = f.embedding;
