@@ -224,7 +224,7 @@ void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
     // column, so the swap's edge under a fringe is one line, not a patchwork. Blobs too small
     // to be a lock of hair (a mole, a wrinkle's shadow) are dropped first.
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(hair, labels, stats, centroids, 8, CV_32S);
+    cv::connectedComponentsWithStats(hair, labels, stats, centroids, 8, CV_32S);
     const int min_area = std::max(4, static_cast<int>(0.004f * iod * iod));
     for (int y = 0; y < hair.rows; ++y) {
         auto* h = hair.ptr<std::uint8_t>(y);
@@ -232,7 +232,6 @@ void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
         for (int x = 0; x < hair.cols; ++x)
             if (h[x] && stats.at<int>(lb[x], cv::CC_STAT_AREA) < min_area) h[x] = 0;
     }
-    (void)n;
     std::vector<int> lowest(static_cast<std::size_t>(hair.cols), -1);
     for (int y = 0; y < hair.rows; ++y) {
         const auto* h = hair.ptr<std::uint8_t>(y);

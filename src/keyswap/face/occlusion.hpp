@@ -51,7 +51,7 @@ public:
 
 private:
     void hang_from_above(cv::Mat& hair, float iod);
-    cv::Mat ycc_, samples_, features_, band_, seeds_, grown_;
+    cv::Mat ycc_, samples_, features_, band_, grown_;
 };
 
 // The pixels of a source photo's cut-out that the swap may use (CV_8U, 255 = face): its face
