@@ -44,6 +44,16 @@ void BM_FaceDetectHog(benchmark::State& st) {
 }
 BENCHMARK(BM_FaceDetectHog)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
 
+// The periodic check while a face is tracked: a search in a window around its box.
+void BM_FaceDetectAround(benchmark::State& st) {
+    const ImageU8 f = frame_of(static_cast<int>(st.range(0)));
+    auto det = FaceDetector::create(DetectorKind::Hog, 800);
+    const auto found = det->detect(f.view());
+    if (found.empty()) return st.SkipWithError("no face");
+    for (auto _ : st) benchmark::DoNotOptimize(det->detect_around(f.view(), {found[0].box}));
+}
+BENCHMARK(BM_FaceDetectAround)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
+
 void BM_FaceLandmarks(benchmark::State& st) {
     const ImageU8 f = frame_of(static_cast<int>(st.range(0)));
     FaceAnalyser an(AnalyserSettings{});

@@ -1,7 +1,12 @@
+#include <dlib/image_processing/shape_predictor.h>
+#include <dlib/opencv/cv_image.h>
 #include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
 
 #include "face_test_util.hpp"
 #include "keyswap/core/error.hpp"
+#include "keyswap/face/landmarks.hpp"
 #include "keyswap/face/model_paths.hpp"
 
 using namespace keyswap;
@@ -30,6 +35,43 @@ TEST(FaceDetect, LandmarksAreSubPixel) {
     int fractional = 0;
     for (auto& p : tracks[0].raw) fractional += (p.x != std::floor(p.x));
     EXPECT_GT(fractional, 30);  // dlib's own operator() would give whole pixels only
+}
+
+// The flattened cascade must give what dlib's own predictor gives with the same model: dlib
+// rounds its points to whole pixels, so within half a pixel in x and y (0.71 px) and no more.
+// The cascade amplifies tiny differences (int16 leaves moved points by up to 2.7 px), so this
+// also guards the exactness of the transform and the feature reads.
+TEST(FaceDetect, LandmarksMatchDlibsOwnPredictor) {
+    dlib::shape_predictor reference;
+    dlib::deserialize(landmark_model_path()) >> reference;
+    const auto model = LandmarkModel::shared();
+    cv::Mat scratch;
+    int faces = 0;
+    for (const char* file : {"faces/obama.jpg", "faces/two_people.jpg", "faces/biden.jpg",
+                             "faces/people/rose_leslie_2.jpg", "faces/people/kit_harington_3.jpg"}) {
+        const ImageU8 img = test::load_rgba(file);
+        cv::Mat grey;
+        cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), grey,
+                     cv::COLOR_RGBA2GRAY);
+        dlib::cv_image<unsigned char> dimg(grey);
+        for (const auto& t : test::shared_analyser().analyse(img.view())) {
+            const cv::Rect box(cvRound(t.box.x), cvRound(t.box.y), cvRound(t.box.width), cvRound(t.box.height));
+            const dlib::full_object_detection want =
+                reference(dimg, dlib::rectangle(box.x, box.y, box.x + box.width - 1, box.y + box.height - 1));
+            const Landmarks got = model->fit(img.view(), cv::Rect2f(box), scratch);
+            ASSERT_EQ(want.num_parts(), static_cast<unsigned long>(kLandmarks));
+            double sum = 0, worst = 0;
+            for (int i = 0; i < kLandmarks; ++i) {
+                const double d = std::hypot(got[i].x - want.part(i).x(), got[i].y - want.part(i).y());
+                sum += d;
+                worst = std::max(worst, d);
+            }
+            EXPECT_LT(sum / kLandmarks, 0.5) << file;
+            EXPECT_LT(worst, 0.75) << file;
+            ++faces;
+        }
+    }
+    EXPECT_GE(faces, 4);
 }
 
 TEST(FaceDetect, NoFaceInAFlatImage) {

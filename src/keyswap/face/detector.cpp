@@ -37,15 +37,18 @@ std::vector<Detection> FaceDetector::detect_around(ImageView<const std::uint8_t>
     const cv::Rect whole(0, 0, rgba.width, rgba.height);
     std::vector<Detection> found;
     for (const auto& b : boxes) {
-        const float side = std::max(b.width, b.height);
-        const cv::Rect window = cv::Rect(cv::Rect2f(b.x + b.width / 2 - 1.5f * side, b.y + b.height / 2 - 1.5f * side,
-                                                    3 * side, 3 * side)) & whole;
+        // The box comes from this frame's landmarks, so the face is near its middle: a window
+        // of 2.5 box widths leaves three quarters of a width for the detector's own box offset
+        // and motion since the landmark fit.
+        const float side = std::max(b.width, b.height), half = 1.25f * side;
+        const cv::Rect window =
+            cv::Rect(cv::Rect2f(b.x + b.width / 2 - half, b.y + b.height / 2 - half, 2 * half, 2 * half)) & whole;
         if (window.width < 8 || window.height < 8) continue;
-        const double scale = std::min(1.0, 100.0 / std::max(1.0f, side));
+        const double scale = std::min(1.0, kNearFace / std::max(1.0f, side));
         cv::resize(frame(window), roi_, cv::Size(), scale, scale, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
         cv::cvtColor(roi_, small_, wants_grey() ? cv::COLOR_RGBA2GRAY : cv::COLOR_RGBA2RGB);
         const float inv = static_cast<float>(1.0 / scale);
-        for (auto d : detect_small(small_)) {
+        for (auto d : detect_near(small_)) {
             d.box = {window.x + d.box.x * inv, window.y + d.box.y * inv, d.box.width * inv, d.box.height * inv};
             found.push_back(d);
         }
@@ -67,14 +70,29 @@ namespace {
 
 class HogDetector final : public FaceDetector {
 public:
-    explicit HogDetector(int detect_width) : FaceDetector(detect_width), hog_(dlib::get_frontal_face_detector()) {}
+    explicit HogDetector(int detect_width)
+        : FaceDetector(detect_width), hog_(dlib::get_frontal_face_detector()), near_(limited(hog_, 3)) {}
 
 protected:
     bool wants_grey() const override { return true; }
-    std::vector<Detection> detect_small(const cv::Mat& small) override {
+    std::vector<Detection> detect_small(const cv::Mat& small) override { return run(hog_, small); }
+    // Scaled to kNearFace (100 px), a face is found on the pyramid's first levels (boxes of 80,
+    // 96 and 115 px): the smaller levels, which look for larger faces, are not scanned.
+    std::vector<Detection> detect_near(const cv::Mat& small) override { return run(near_, small); }
+
+private:
+    static dlib::frontal_face_detector limited(const dlib::frontal_face_detector& d, unsigned long levels) {
+        dlib::frontal_face_detector::image_scanner_type scanner;
+        scanner.copy_configuration(d.get_scanner());
+        scanner.set_max_pyramid_levels(levels);
+        std::vector<dlib::frontal_face_detector::feature_vector_type> w;
+        for (unsigned long i = 0; i < d.num_detectors(); ++i) w.push_back(d.get_w(i));
+        return dlib::frontal_face_detector(scanner, d.get_overlap_tester(), w);
+    }
+    static std::vector<Detection> run(dlib::frontal_face_detector& det, const cv::Mat& small) {
         const dlib::cv_image<unsigned char> img(small);
         std::vector<dlib::rect_detection> dets;
-        hog_(img, dets);
+        det(img, dets);
         std::vector<Detection> out;
         for (auto& d : dets)
             out.push_back({cv::Rect2f(d.rect.left(), d.rect.top(), d.rect.width(), d.rect.height()),
@@ -82,8 +100,7 @@ protected:
         return out;
     }
 
-private:
-    dlib::frontal_face_detector hog_;
+    dlib::frontal_face_detector hog_, near_;
 };
 
 }  // namespace

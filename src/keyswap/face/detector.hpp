@@ -39,9 +39,10 @@ public:
     // Requires: rgba has 4 channels. Ensures: boxes in frame pixels, strongest first.
     std::vector<Detection> detect(ImageView<const std::uint8_t> rgba);
 
-    // Re-detects only around known faces: each box is searched in a window of three box widths,
-    // scaled so the face is about 100 px (HOG's sweet spot). Far cheaper than a full frame, so
-    // tracked faces are confirmed often while the full search runs rarely.
+    // Re-detects only around known faces: each box is searched in a window of 2.5 box widths,
+    // scaled so the face is about kNearFace px (HOG's sweet spot: at 90 px a face leaving the
+    // frame was lost a few frames earlier). Far cheaper
+    // than a full frame, so tracked faces are confirmed often while the full search runs rarely.
     // Ensures: boxes in frame pixels, strongest first, duplicates of one face merged.
     std::vector<Detection> detect_around(ImageView<const std::uint8_t> rgba, const std::vector<cv::Rect2f>& boxes);
 
@@ -49,6 +50,10 @@ protected:
     explicit FaceDetector(int detect_width) : detect_width_(detect_width) {}
     // `small` is the scaled frame (CV_8UC1 for wants_grey(), else CV_8UC3 RGB); boxes in its pixels.
     virtual std::vector<Detection> detect_small(const cv::Mat& small) = 0;
+    // The same on a window around a known face scaled to kNearFace: a detector may skip the
+    // scales where a face of that size cannot be.
+    virtual std::vector<Detection> detect_near(const cv::Mat& small) { return detect_small(small); }
+    static constexpr double kNearFace = 100;
     virtual bool wants_grey() const = 0;
 
 private:
