@@ -3,6 +3,7 @@
 // 5 frames (amortised). The frame is obama-720p.jpg scaled to the size.
 #include <benchmark/benchmark.h>
 
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -39,15 +40,29 @@ ImageU8 frame_of(int height) {
 
 void BM_FaceDetectHog(benchmark::State& st) {
     const ImageU8 f = frame_of(static_cast<int>(st.range(0)));
-    auto det = FaceDetector::create(DetectorKind::Hog, 640);
+    auto det = FaceDetector::create({}, 640);
     for (auto _ : st) benchmark::DoNotOptimize(det->detect(f.view()));
 }
 BENCHMARK(BM_FaceDetectHog)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
 
+// The ONNX detectors (issue 12) on the same frame, when ../shared/assets has the models.
+void BM_FaceDetectOnnx(benchmark::State& st, DetectorKind kind, const char* model) {
+    const ImageU8 f = frame_of(static_cast<int>(st.range(0)));
+    std::string path = std::string("../../shared/assets/models/") + model;
+    if (!std::ifstream(path)) path = std::string("../shared/assets/models/") + model;
+    auto det = FaceDetector::create({kind, path}, 800);
+    if (det->detect(f.view()).empty()) return st.SkipWithError("no face");
+    for (auto _ : st) benchmark::DoNotOptimize(det->detect(f.view()));
+}
+BENCHMARK_CAPTURE(BM_FaceDetectOnnx, scrfd_500m, DetectorKind::Scrfd, "scrfd_500m_bnkps.onnx")
+    ->Arg(720)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_FaceDetectOnnx, yunet, DetectorKind::Yunet, "face_detection_yunet_2023mar.onnx")
+    ->Arg(720)->Unit(benchmark::kMillisecond);
+
 // The periodic check while a face is tracked: a search in a window around its box.
 void BM_FaceDetectAround(benchmark::State& st) {
     const ImageU8 f = frame_of(static_cast<int>(st.range(0)));
-    auto det = FaceDetector::create(DetectorKind::Hog, 800);
+    auto det = FaceDetector::create({}, 800);
     const auto found = det->detect(f.view());
     if (found.empty()) return st.SkipWithError("no face");
     for (auto _ : st) benchmark::DoNotOptimize(det->detect_around(f.view(), {found[0].box}));

@@ -176,7 +176,7 @@ TEST_F(FaceOptions, SeveralSourcePhotosMakeOneLibrary) {
 
 TEST_F(FaceOptions, CnnDetectorFindsBothFaces) {
     AnalyserSettings a;
-    a.detector = DetectorKind::Cnn;
+    a.detector = {DetectorKind::Cnn, {}};
     try {
         FaceAnalyser analyser(a);
         const ImageU8 img = load_rgba("faces/two_people.jpg");

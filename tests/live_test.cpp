@@ -269,7 +269,7 @@ TEST(LiveCli, KeyedSwappedFramesArriveOverUdpWithLatencyStats) {
     EXPECT_NEAR(shirt.r, shirt_in.r, 20);
     EXPECT_NEAR(shirt.g, shirt_in.g, 20);
     // Swapped: the face changed far more than the rest of the photo (compression alone).
-    auto det = face::FaceDetector::create(face::DetectorKind::Hog, 800);
+    auto det = face::FaceDetector::create({}, 800);
     const auto faces = det->detect(input.rgba.view());
     ASSERT_FALSE(faces.empty());
     const cv::Rect box = cv::Rect(faces[0].box) & cv::Rect(0, 0, kW, kH);

@@ -105,8 +105,26 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FaceDetector> FaceDetector::create(DetectorKind kind, int detect_width) {
-    if (kind == DetectorKind::Cnn) return make_cnn_detector(detect_width);
+DetectorSpec parse_detector(const std::string& text) {
+    if (text == "hog") return {DetectorKind::Hog, {}};
+    if (text == "cnn") return {DetectorKind::Cnn, {}};
+    for (const auto& [prefix, kind] : {std::pair{"scrfd:", DetectorKind::Scrfd}, std::pair{"yunet:", DetectorKind::Yunet}}) {
+        const std::string p = prefix;
+        if (text.rfind(p, 0) == 0) {
+            if (text.size() == p.size()) fail(ErrorKind::Usage, "--detector " + text + " needs the model file after the colon");
+            return {kind, text.substr(p.size())};
+        }
+    }
+    fail(ErrorKind::Usage, "unknown --detector '" + text + "' (hog, cnn, scrfd:FILE or yunet:FILE)");
+}
+
+std::unique_ptr<FaceDetector> FaceDetector::create(const DetectorSpec& spec, int detect_width) {
+    switch (spec.kind) {
+    case DetectorKind::Cnn: return make_cnn_detector(detect_width);
+    case DetectorKind::Scrfd:
+    case DetectorKind::Yunet: return make_onnx_detector(spec, detect_width);
+    case DetectorKind::Hog: break;
+    }
     return std::make_unique<HogDetector>(detect_width);
 }
 

@@ -18,9 +18,15 @@
 
 namespace keyswap::face {
 
-// Which detector finds faces: dlib's HOG (fast) or its MMOD CNN (more poses, slower).
-enum class DetectorKind { Hog, Cnn };
-inline constexpr std::array<const char*, 2> kDetectorNames{"hog", "cnn"};
+// Which detector finds faces: dlib's HOG (fast) or its MMOD CNN (more poses, slower), or an
+// ONNX model the user has: SCRFD or YuNet (turned faces too; detector_onnx.cpp).
+enum class DetectorKind { Hog, Cnn, Scrfd, Yunet };
+struct DetectorSpec {
+    DetectorKind kind = DetectorKind::Hog;
+    std::string model;  // the ONNX file for Scrfd and Yunet
+};
+// "hog", "cnn", "scrfd:FILE" or "yunet:FILE"; throws Error(Usage) naming the value otherwise.
+DetectorSpec parse_detector(const std::string& text);
 
 
 struct Detection {
@@ -30,10 +36,9 @@ struct Detection {
 
 class FaceDetector {
 public:
-    // kind: "hog" or "cnn". detect_width: width of the detection image (frames narrower than
-    // that are used as they are). Throws Error(Model) if the CNN model is missing,
-    // Error(Usage) on an unknown kind.
-    static std::unique_ptr<FaceDetector> create(DetectorKind kind, int detect_width);
+    // detect_width: width of the detection image (frames narrower than that are used as they
+    // are). Throws Error(Model) if the model is missing or not the kind's layout.
+    static std::unique_ptr<FaceDetector> create(const DetectorSpec& spec, int detect_width);
     virtual ~FaceDetector() = default;
 
     // Requires: rgba has 4 channels. Ensures: boxes in frame pixels, strongest first.
@@ -63,5 +68,7 @@ private:
 
 // Implemented in detector_cnn.cpp so the dlib DNN templates compile in one place.
 std::unique_ptr<FaceDetector> make_cnn_detector(int detect_width);
+// In detector_onnx.cpp: SCRFD and YuNet on ONNX Runtime.
+std::unique_ptr<FaceDetector> make_onnx_detector(const DetectorSpec& spec, int detect_width);
 
 }  // namespace keyswap::face

@@ -14,8 +14,8 @@ namespace keyswap::face {
 // result to the analyser's thread, which alone touches the tracker.
 class BackgroundSearch {
 public:
-    BackgroundSearch(DetectorKind kind, int detect_width)
-        : detector_(FaceDetector::create(kind, detect_width)), worker_([this] { run(); }) {}
+    BackgroundSearch(const DetectorSpec& spec, int detect_width)
+        : detector_(FaceDetector::create(spec, detect_width)), worker_([this] { run(); }) {}
     ~BackgroundSearch() {
         {
             std::lock_guard lock(m_);

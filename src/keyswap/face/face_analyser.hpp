@@ -25,7 +25,7 @@
 namespace keyswap::face {
 
 struct AnalyserSettings {
-    DetectorKind detector = DetectorKind::Hog;
+    DetectorSpec detector;
     int detect_every = 5;          // frames between detections while faces are tracked
     int detect_width = 800;        // width of the detection image (HOG finds faces down to ~80 px there)
     bool smooth = true;

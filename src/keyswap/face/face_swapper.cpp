@@ -36,8 +36,10 @@ const ParamTable<FaceSettings>& face_params() {
          &S::occlusion, ParamType::Bool},
         {"keep-mouth", "Keep mouth", "Keep the target's inner mouth (real teeth and tongue).", &S::keep_mouth,
          ParamType::Bool},
-        {"detector", "Detector", "Face detector: dlib HOG (fast) or MMOD CNN (more poses, slower).", choice(&S::detector, kDetectorNames),
-         ParamType::Choice, 0, 0, "", false},
+        {"detector", "Detector",
+         "Face detector: hog (dlib, fast), cnn (dlib MMOD, more poses, slower), or an ONNX model: scrfd:FILE or yunet:FILE "
+         "(turned faces too).",
+         &S::detector, ParamType::String, 0, 0, "", false},
         {"detect-every", "Detect every", "Frames between face detections; landmarks track faces in between.",
          &S::detect_every, ParamType::Int, 1, 120, "frames"},
         {"detect-width", "Detect width", "Width the frame is shrunk to for detection (smaller is faster, misses small faces).",
@@ -65,7 +67,7 @@ const ParamTable<FaceSettings>& face_params() {
 
 AnalyserSettings analyser_settings(const FaceSettings& s) {
     AnalyserSettings a;
-    a.detector = s.detector;
+    a.detector = parse_detector(s.detector);
     a.detect_every = s.detect_every;
     a.detect_width = s.detect_width;
     a.background_search = s.background_detect;

@@ -43,7 +43,7 @@ struct FaceSettings {
     MaskArea mask = MaskArea::Face;
     bool occlusion = false;            // keep what covers the face (glasses frames, hands, a microphone)
     bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
-    DetectorKind detector = DetectorKind::Hog;
+    std::string detector = "hog";  // parse_detector's syntax
     int detect_every = 5;              // frames between detections while tracking
     int detect_width = 800;            // width of the detection image (HOG finds faces down to ~80 px there)
     bool background_detect = false;    // live: full-frame searches on their own thread (a mode, not a table row)

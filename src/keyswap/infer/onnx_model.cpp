@@ -1,0 +1,122 @@
+#include "keyswap/infer/onnx_model.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/core/timing.hpp"
+
+namespace keyswap::infer {
+
+namespace {
+
+// One runtime environment per process, as ONNX Runtime expects; its own log is kept to errors,
+// which keyswap reports itself.
+Ort::Env& environment() {
+    static std::once_flag once;
+    static Ort::Env* env = nullptr;
+    std::call_once(once, [] { env = new Ort::Env(ORT_LOGGING_LEVEL_FATAL, "keyswap"); });
+    return *env;
+}
+
+std::vector<TensorInfo> describe(const Ort::Session& s, bool inputs) {
+    Ort::AllocatorWithDefaultOptions alloc;
+    std::vector<TensorInfo> out;
+    const std::size_t n = inputs ? s.GetInputCount() : s.GetOutputCount();
+    for (std::size_t i = 0; i < n; ++i) {
+        TensorInfo t;
+        t.name = (inputs ? s.GetInputNameAllocated(i, alloc) : s.GetOutputNameAllocated(i, alloc)).get();
+        const Ort::TypeInfo type = inputs ? s.GetInputTypeInfo(i) : s.GetOutputTypeInfo(i);
+        if (type.GetONNXType() == ONNX_TYPE_TENSOR) {
+            const auto info = type.GetTensorTypeAndShapeInfo();
+            t.shape = info.GetShape();
+            t.type = info.GetElementType();
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+// The first line of the runtime's message: enough to say what is wrong, short enough for one line.
+std::string first_line(const std::string& s) {
+    const auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+}  // namespace
+
+std::string shape_text(std::span<const std::int64_t> shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ",";
+        s += shape[i] < 0 ? "?" : std::to_string(shape[i]);
+    }
+    return s + "]";
+}
+
+OnnxModel::OnnxModel(const std::string& path, std::string what, int threads) : path_(path), what_(std::move(what)) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) fail(ErrorKind::Model, "no such model file (" + what_ + ")", path);
+    if (!std::ifstream(path, std::ios::binary)) fail(ErrorKind::Model, "cannot read the model file (" + what_ + ")", path);
+    try {
+        Ort::SessionOptions options;
+        options.SetIntraOpNumThreads(std::max(0, threads));
+        options.SetInterOpNumThreads(1);
+        options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+        session_ = Ort::Session(environment(), path.c_str(), options);
+        inputs_ = describe(session_, true);
+        outputs_ = describe(session_, false);
+    } catch (const Ort::Exception& e) {
+        fail(ErrorKind::Model, "not a usable ONNX model for the " + what_ + ": " + first_line(e.what()), path);
+    }
+    for (const auto& t : inputs_) input_names_.push_back(t.name.c_str());
+    for (const auto& t : outputs_) output_names_.push_back(t.name.c_str());
+}
+
+int OnnxModel::output_index(const std::string& name) const {
+    for (std::size_t i = 0; i < outputs_.size(); ++i)
+        if (outputs_[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+void OnnxModel::refuse(const std::string& why) const { fail(ErrorKind::Model, "not a " + what_ + " model: " + why, path_); }
+
+void OnnxModel::expect(std::size_t inputs, std::size_t outputs) const {
+    if (inputs_.size() != inputs || outputs_.size() != outputs)
+        refuse("expected " + std::to_string(inputs) + " input(s) and " + std::to_string(outputs) + " outputs, found " +
+               std::to_string(inputs_.size()) + " and " + std::to_string(outputs_.size()));
+}
+
+void OnnxModel::expect_float_input(std::size_t index, std::size_t rank) const {
+    const TensorInfo& t = inputs_.at(index);
+    if (t.type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT || t.shape.size() != rank)
+        refuse("input '" + t.name + "' should be a float tensor of rank " + std::to_string(rank) + ", is " +
+               shape_text(t.shape) + (t.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT ? "" : " and not float"));
+}
+
+std::span<float> OnnxModel::input(const std::vector<std::int64_t>& shape) {
+    std::size_t n = 1;
+    for (auto d : shape) n *= static_cast<std::size_t>(d);
+    input_data_.resize(n);
+    input_shape_ = shape;
+    return input_data_;
+}
+
+std::vector<Ort::Value> OnnxModel::run() {
+    Stopwatch sw;
+    const Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    Ort::Value in = Ort::Value::CreateTensor<float>(memory, input_data_.data(), input_data_.size(), input_shape_.data(),
+                                                    input_shape_.size());
+    try {
+        auto out = session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), &in, 1, output_names_.data(),
+                                output_names_.size());
+        last_ms_ = sw.ms();
+        return out;
+    } catch (const Ort::Exception& e) {
+        fail(ErrorKind::Model, "the " + what_ + " failed on an input of " + shape_text(input_shape_) + ": " +
+                                   first_line(e.what()), path_);
+    }
+}
+
+}  // namespace keyswap::infer
