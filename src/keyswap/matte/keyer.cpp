@@ -1,5 +1,7 @@
 #include "keyswap/matte/keyer.hpp"
 
+#include "keyswap/matte/ai_matte.hpp"
+
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
@@ -8,6 +10,7 @@
 #include <variant>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/matte/ai_matte.hpp"
 #include "keyswap/matte/colour_difference.hpp"
 #include "keyswap/matte/despill.hpp"
 #include "keyswap/matte/garbage.hpp"
@@ -69,6 +72,7 @@ struct Keyer::Impl {
     std::optional<ScreenColour> screen;  // per clip; cleared by reset() and key changes
     KeyReport report;
     ImageU8 plate_source, plate;         // plate: as given, and RGBA at frame size
+    std::unique_ptr<AiMatte> ai;         // ai: the model, loaded when the key names it
     Image<std::uint16_t> prev;           // previous output matte, 1/65535 steps
     bool has_prev = false;
     TaskScratch scratch;
@@ -76,6 +80,8 @@ struct Keyer::Impl {
     void configure(const KeyerSettings& n) {
         validate_ranges(n);
         KeySpec k = parse_key(n.key);
+        std::unique_ptr<AiMatte> model;
+        if (k.mode == KeySpec::Mode::Ai && (!ai || n.key != s.key)) model = std::make_unique<AiMatte>(k.model_path);
         std::vector<Rect> g, c;
         for (auto& t : n.garbage) g.push_back(parse_rect(t, "garbage"));
         for (auto& t : n.core) c.push_back(parse_rect(t, "core"));
@@ -83,6 +89,8 @@ struct Keyer::Impl {
         if (n.key != s.key || n.balance != s.balance) screen.reset();
         s = n;
         spec = std::move(k);
+        if (model) ai = std::move(model);
+        if (spec.mode != KeySpec::Mode::Ai) ai.reset();
         garbage.set_rects(std::move(g));
         core.set_rects(std::move(c));
         levels = MatteLevels::from_clips(s.clip_black, s.clip_white);
@@ -93,6 +101,10 @@ struct Keyer::Impl {
     }
 
     void find_screen_colour(const Frame& frame) {
+        if (spec.mode == KeySpec::Mode::Ai) {
+            report = {true, {}, ai->description()};
+            return;
+        }
         if (spec.mode == KeySpec::Mode::Plate) {
             report = {true, {}, "clean plate " + std::to_string(plate_source.width()) + "x" + std::to_string(plate_source.height())};
             return;
@@ -139,7 +151,10 @@ struct Keyer::Impl {
 
     // Raw matte of image row y (after levels).
     void alpha_row(int y, const std::uint8_t* rgba, float* rows, int n, float* alpha, MatteLevels levels) const {
-        if (spec.mode == KeySpec::Mode::Plate) {
+        if (spec.mode == KeySpec::Mode::Ai) {
+            ai->row(y, alpha);
+            for (int x = 0; x < n; ++x) alpha[x] = std::clamp(alpha[x] * levels.gain + levels.offset, 0.f, 1.f);
+        } else if (spec.mode == KeySpec::Mode::Plate) {
             float* c[6];
             for (int k = 0; k < 6; ++k) c[k] = rows + k * std::size_t(n);
             deinterleave_rgb(rgba, n, c[0], c[1], c[2]);
@@ -159,8 +174,7 @@ struct Keyer::Impl {
         if (alpha.width() != w || alpha.height() != h || alpha.channels() != 1)
             fail(ErrorKind::Processing, "keyer: the given matte is not frame-sized");
         find_screen_colour(frame);
-        if (spec.mode == KeySpec::Mode::Plate) prepare_plate(w, h);
-        else field.estimate(img.view(), *screen, pool);
+        prepare_backdrop(img, pool);
         ImageF32 work = alpha;
         Image<std::uint16_t> no_prev(w, h, 1);
         scratch.ensure(pool.size(), std::size_t(kRows) * w);
@@ -168,7 +182,7 @@ struct Keyer::Impl {
         pool.parallel_rows(h, [&](int y0, int y1) {
             float* rows = scratch.acquire();
             for (int y = y0; y < y1; ++y) {
-                FinishRow f = finish_setup(y, rows, w);
+                FinishRow f = finish_setup(y, rows, img.row(y), w);
                 f.prev = no_prev.row(y);
                 f.temporal.strength = 0.f;
                 matte::finish_row(img.row(y), work.row(y), f, w);
@@ -177,11 +191,22 @@ struct Keyer::Impl {
         frame.has_alpha = true;
     }
 
+    // The backdrop the foreground is solved against: the plate, the screen field, or (AI matte)
+    // none, after running the model.
+    void prepare_backdrop(const ImageU8& img, ThreadPool& pool) {
+        if (spec.mode == KeySpec::Mode::Ai) ai->estimate(img.view());
+        else if (spec.mode == KeySpec::Mode::Plate) prepare_plate(img.width(), img.height());
+        else field.estimate(img.view(), *screen, pool);
+    }
+
     // The finish's screen rows, despill and temporal state for image row y.
-    FinishRow finish_setup(int y, float* rows, int n) {
+    FinishRow finish_setup(int y, float* rows, const std::uint8_t* rgba, int n) {
         FinishRow f;
-        if (spec.mode == KeySpec::Mode::Plate) {
-            deinterleave_rgb(plate.row(y), n, rows, rows + std::size_t(n), rows + 2 * std::size_t(n));
+        if (spec.mode == KeySpec::Mode::Plate || spec.mode == KeySpec::Mode::Ai) {
+            // With an AI matte there is no backdrop colour to unmix: solving against the pixel
+            // itself keeps the pixel's colour (F = I), and there is no screen hue to despill.
+            deinterleave_rgb(spec.mode == KeySpec::Mode::Ai ? rgba : plate.row(y), n, rows, rows + std::size_t(n),
+                             rows + 2 * std::size_t(n));
             for (int c = 0; c < 3; ++c) f.screen_lo[c] = f.screen_hi[c] = rows + c * std::size_t(n);
         } else {
             const auto r = field.rows(y);
@@ -193,7 +218,8 @@ struct Keyer::Impl {
         f.temporal = temporal;
         if (!has_prev) f.temporal.strength = 0.f;
         f.despill = despill;
-        if (spec.mode == KeySpec::Mode::Plate) f.despill.strength = 0.f;  // a plate has no screen hue
+        if (spec.mode == KeySpec::Mode::Plate || spec.mode == KeySpec::Mode::Ai) 
+            f.despill.strength = 0.f;  // no screen hue to remove
         f.primary = screen ? screen->primary : 1;
         return f;
     }
@@ -202,7 +228,7 @@ struct Keyer::Impl {
     // for image row y, in one fused kernel unless regions have to edit the matte in between.
     void finish_row(int y, float* rows, FastGuidedFilter::RowCache& cache, bool refine_here, float* alpha,
                     std::uint8_t* rgba, int n) {
-        FinishRow f = finish_setup(y, rows, n);
+        FinishRow f = finish_setup(y, rows, rgba, n);
         const bool regions = garbage.active() || core.active();
         if (refine_here && !regions) {
             const auto c = guided.coefficient_rows(y, cache);
@@ -229,9 +255,8 @@ struct Keyer::Impl {
         };
 
         find_screen_colour(frame);
-        if (spec.mode == KeySpec::Mode::Plate) prepare_plate(w, h);
-        else field.estimate(img.view(), *screen, pool);
-        lap("key.screen");
+        prepare_backdrop(img, pool);
+        lap(spec.mode == KeySpec::Mode::Ai ? "key.model" : "key.screen");
 
         matte.reshape(w, h, 1);
         if (prev.width() != w || prev.height() != h) {
@@ -255,7 +280,7 @@ struct Keyer::Impl {
         // Pass 1: the guided filter's low-resolution statistics of image and raw matte (the raw
         // matte itself is only stored without refinement). Work is split in blocks of the
         // filter's scale so each low-resolution row has a single writer.
-        const bool chroma = spec.mode != KeySpec::Mode::Plate;
+        const bool chroma = spec.mode == KeySpec::Mode::Auto || spec.mode == KeySpec::Mode::Colour;
         const int block = s.refine ? guided.scale() : 8;
         scratch.rewind();
         pool.parallel_rows((h + block - 1) / block, [&](int b0, int b1) {

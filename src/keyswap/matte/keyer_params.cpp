@@ -7,7 +7,7 @@ const ParamTable<KeyerSettings>& keyer_params() {
     using S = KeyerSettings;
     using T = ParamType;
     static const ParamTable<S> table("key", {
-        {"key", "Key", "Screen to remove: auto (find it in the frame), green, blue, #RRGGBB, or plate:FILE (an image of the empty backdrop).",
+        {"key", "Key", "Screen to remove: auto (find it in the frame), green, blue, #RRGGBB, plate:FILE (an image of the empty backdrop), or ai:FILE (a portrait matting model, no screen needed).",
          &S::key, T::String},
         {"balance", "Screen balance", "Weight of the first other channel (red for green and blue screens) when measuring screen colour; 0.5 = equal mix.",
          &S::balance, T::Float, 0, 1},

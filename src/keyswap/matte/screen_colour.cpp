@@ -18,9 +18,16 @@ KeySpec parse_key(const std::string& key) {
         if (k.plate_path.empty()) fail(ErrorKind::Usage, "--key plate: needs a file, e.g. --key plate:empty.png");
         return k;
     }
+    if (key.rfind("ai:", 0) == 0) {
+        k.mode = KeySpec::Mode::Ai;
+        k.model_path = key.substr(3);
+        if (k.model_path.empty()) fail(ErrorKind::Usage, "--key ai: needs a model file, e.g. --key ai:selfie_segmentation.onnx");
+        return k;
+    }
     int rgb[3];
     if (!parse_color(key, rgb))
-        fail(ErrorKind::Usage, "invalid value '" + key + "' for --key: expected auto, green, blue, #RRGGBB or plate:FILE");
+        fail(ErrorKind::Usage,
+             "invalid value '" + key + "' for --key: expected auto, green, blue, #RRGGBB, plate:FILE or ai:FILE");
     const int hi = std::max({rgb[0], rgb[1], rgb[2]}), lo = std::min({rgb[0], rgb[1], rgb[2]});
     if (hi - lo < 24)
         fail(ErrorKind::Usage, "--key " + key + " is grey; a screen colour must be saturated (or use --key plate:FILE)");

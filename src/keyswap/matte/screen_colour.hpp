@@ -15,12 +15,14 @@
 namespace keyswap::matte {
 
 struct KeySpec {
-    enum class Mode { Auto, Colour, Plate } mode = Mode::Auto;
+    enum class Mode { Auto, Colour, Plate, Ai } mode = Mode::Auto;
     std::array<float, 3> rgb{};  // Mode::Colour: the requested colour, 0..255
     std::string plate_path;      // Mode::Plate: the file the app should load
+    std::string model_path;      // Mode::Ai: the portrait matting model (ONNX) the keyer loads
 };
 
-// Parses "auto", "green", "blue", "#RRGGBB" or "plate:FILE". Throws Error(Usage) otherwise.
+// Parses "auto", "green", "blue", "#RRGGBB", "plate:FILE" or "ai:FILE". Throws Error(Usage)
+// otherwise.
 KeySpec parse_key(const std::string& key);
 
 struct ScreenColour {
