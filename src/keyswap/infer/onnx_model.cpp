@@ -68,7 +68,7 @@ OnnxModel::OnnxModel(const std::string& path, std::string what, int threads) : p
         inputs_ = describe(session_, true);
         outputs_ = describe(session_, false);
     } catch (const Ort::Exception& e) {
-        fail(ErrorKind::Model, "not a usable ONNX model for the " + what_ + ": " + first_line(e.what()), path);
+        fail(ErrorKind::Model, "not a usable ONNX model (" + what_ + "): " + first_line(e.what()), path);
     }
     for (const auto& t : inputs_) input_names_.push_back(t.name.c_str());
     for (const auto& t : outputs_) output_names_.push_back(t.name.c_str());
