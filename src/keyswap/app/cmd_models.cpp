@@ -64,28 +64,35 @@ void list(bool json) {
 void check(const std::string& path) {
     // Fails with Error(Model) naming the file when it is missing, unreadable or not ONNX.
     const infer::OnnxModel model(path, "models check", 1);
+    // Each loader returns what it found (detail for the message, "" if nothing to add).
     struct Try {
         const char* what;
         std::string use;
-        std::function<void()> load;
+        std::function<std::string()> load;
     };
     const Try tries[] = {
         {"SCRFD face detector", "--detector scrfd:" + path,
-         [&] { face::FaceDetector::create({face::DetectorKind::Scrfd, path}, 800); }},
+         [&] {
+             face::FaceDetector::create({face::DetectorKind::Scrfd, path}, 800);
+             return std::string();
+         }},
         {"YuNet face detector", "--detector yunet:" + path,
-         [&] { face::FaceDetector::create({face::DetectorKind::Yunet, path}, 800); }},
-        {"portrait matting model", "--key ai:" + path, [&] { matte::AiMatte m(path); }},
+         [&] {
+             face::FaceDetector::create({face::DetectorKind::Yunet, path}, 800);
+             return std::string();
+         }},
+        {"portrait matting model", "--key ai:" + path, [&] { return matte::AiMatte(path).description(); }},
     };
     for (const auto& t : tries) {
+        std::string detail;
         try {
-            t.load();
+            detail = t.load();
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Model) continue;  // another signature: try the next kind
             throw;
         }
-        std::cout << path << ": " << t.what;
-        if (std::string(t.what) == "portrait matting model") std::cout << " (" << matte::AiMatte(path).description() << ")";
-        std::cout << "; use it with " << t.use << "\n";
+        std::cout << path << ": " << t.what << (detail.empty() ? "" : " (" + detail + ")") << "; use it with " << t.use
+                  << "\n";
         return;
     }
     std::string ins, outs;

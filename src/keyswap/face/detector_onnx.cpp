@@ -10,6 +10,7 @@
 
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/detector.hpp"
+#include "keyswap/face/geometry.hpp"
 #include "keyswap/face/landmarks.hpp"
 #include "keyswap/infer/onnx_model.hpp"
 
@@ -41,33 +42,24 @@ std::array<cv::Point2f, 5> mean_keypoints() {
     return {centre(36), centre(42), m[30], m[48], m[54]};
 }
 
-// dlib-convention box from five keypoints: least-squares similarity from the mean keypoints.
+// dlib-convention box from five keypoints: the least-squares similarity from the mean keypoints
+// applied to the unit box's centre, its scale the box's side.
 cv::Rect2f box_from_keypoints(const std::array<cv::Point2f, 5>& mean, const std::array<cv::Point2f, 5>& kps) {
-    cv::Point2f mc(0, 0), kc(0, 0);
-    for (int i = 0; i < 5; ++i) mc += mean[i], kc += kps[i];
-    mc *= 0.2f, kc *= 0.2f;
-    double dot = 0, cross = 0, norm = 0;
-    for (int i = 0; i < 5; ++i) {
-        const cv::Point2f p = mean[i] - mc, q = kps[i] - kc;
-        dot += p.x * q.x + p.y * q.y;
-        cross += p.x * q.y - p.y * q.x;
-        norm += p.x * p.x + p.y * p.y;
-    }
-    const float a = static_cast<float>(dot / norm), b = static_cast<float>(cross / norm);
-    const float side = std::hypot(a, b);
-    const cv::Point2f u = cv::Point2f(0.5f, 0.5f) - mc;
-    const cv::Point2f centre = kc + cv::Point2f(a * u.x - b * u.y, b * u.x + a * u.y);
-    return {centre.x - side / 2, centre.y - side / 2, side, side};
+    const cv::Mat m = similarity_fit(mean, kps);
+    const double* r0 = m.ptr<double>(0);
+    const double* r1 = m.ptr<double>(1);
+    const float side = static_cast<float>(std::hypot(r0[0], r1[0]));
+    const float cx = static_cast<float>(r0[0] * 0.5 + r0[1] * 0.5 + r0[2]);
+    const float cy = static_cast<float>(r1[0] * 0.5 + r1[1] * 0.5 + r1[2]);
+    return {cx - side / 2, cy - side / 2, side, side};
 }
 
 std::vector<Candidate> suppress(std::vector<Candidate> c) {
     std::sort(c.begin(), c.end(), [](auto& x, auto& y) { return x.score > y.score; });
     std::vector<Candidate> kept;
     for (const auto& d : c) {
-        const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const Candidate& k) {
-            const float inter = (d.box & k.box).area();
-            return inter > kNmsIou * (d.box.area() + k.box.area() - inter);
-        });
+        const bool overlaps =
+            std::any_of(kept.begin(), kept.end(), [&](const Candidate& k) { return iou(d.box, k.box) > kNmsIou; });
         if (!overlaps) kept.push_back(d);
     }
     return kept;
