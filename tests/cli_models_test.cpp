@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "onnx_builder.hpp"
 #include "test_support.hpp"
 
 namespace keyswap::test {
@@ -46,6 +47,61 @@ TEST(CliModels, CheckSaysWhatAFileIsAndHowToUseIt) {
     EXPECT_EQ(t.exit_code, 1);
     EXPECT_NE(t.err.find(text + ": not a usable ONNX model"), std::string::npos) << t.err;
     EXPECT_EQ(t.err.find('\n'), t.err.size() - 1) << t.err;
+}
+
+// The face models, made by the test in their layouts: `models check` names each, and a process
+// run with a neural swapper, an enhancer and an occlusion model writes a swapped picture.
+TEST(CliModels, FaceModelsAreRecognisedAndRun) {
+    if (!has_asset("faces/biden.jpg")) GTEST_SKIP() << "needs ../shared/assets";
+    const auto dir = scratch("models_face");
+    const std::string swapper = (dir / "swapper.onnx").string(), embedder = (dir / "arcface.onnx").string(),
+                      enhancer = (dir / "gfpgan.onnx").string(), occluder = (dir / "xseg.onnx").string();
+    std::vector<float> emap(512 * 512, 0.0f), w(3 * 512, 0.01f);
+    for (int i = 0; i < 512; ++i) emap[static_cast<std::size_t>(i) * 513] = 1.0f;
+    OnnxBuilder()
+        .input("target", {1, 3, 128, 128}).input("source", {1, 512}).output("out", {1, 3, 128, 128})
+        .initializer("zero", {}, {0.0f})
+        .node("ReduceSum", {"source"}, {"s"}, {{"keepdims", {1}, true}})
+        .node("Mul", {"s", "zero"}, {"z"})
+        .node("Add", {"target", "z"}, {"out"})
+        .initializer("emap", {512, 512}, emap)
+        .save(swapper);
+    OnnxBuilder()
+        .input("data", {1, 3, 112, 112}).output("fc1", {1, 512})
+        .initializer("w", {3, 512}, w)
+        .node("GlobalAveragePool", {"data"}, {"g"})
+        .node("Flatten", {"g"}, {"f"}, {{"axis", {1}, true}})
+        .node("MatMul", {"f", "w"}, {"fc1"})
+        .save(embedder);
+    OnnxBuilder().input("input", {1, 3, 512, 512}).output("output", {1, 3, 512, 512}).node("Identity", {"input"}, {"output"}).save(enhancer);
+    OnnxBuilder().input("in", {1, 256, 256, 3}).output("out", {1, 256, 256, 1})
+        .node("ReduceMean", {"in"}, {"out"}, {{"axes", {3}}, {"keepdims", {1}, true}})
+        .save(occluder);
+    const struct {
+        std::string file;
+        const char* says;
+    } cases[] = {{swapper, "inswapper face swapper (512-value identity); use it with --swapper inswapper:"},
+                 {embedder, "ArcFace face embedder (512 values); use it with --embedder"},
+                 {enhancer, "GFPGAN face enhancer; use it with --enhance gfpgan:"},
+                 {occluder, "or occlusion model; use it with --occlusion-model"}};
+    for (const auto& c : cases) {
+        const RunResult r = run_cli("models check '" + c.file + "'");
+        EXPECT_EQ(r.exit_code, 0) << c.file << ": " << r.err;
+        EXPECT_NE(r.out.find(c.says), std::string::npos) << r.out;
+    }
+    const std::string out = (dir / "swapped.png").string();
+    const RunResult r = run_cli("process -i '" + asset("faces/biden.jpg").string() + "' -o '" + out + "' --source '" +
+                                asset("faces/obama.jpg").string() + "' --swapper 'inswapper:" + swapper + "' --embedder '" +
+                                embedder + "' --enhance 'gfpgan:" + enhancer + "' --occlusion-model '" + occluder + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("faces swapped in 1 of 1 frames"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::exists(out));
+    // A swapper without its embedder is a usage error before anything is written.
+    const RunResult u = run_cli("process -i '" + asset("faces/biden.jpg").string() + "' -o '" + (dir / "no.png").string() +
+                                "' --source '" + asset("faces/obama.jpg").string() + "' --swapper 'inswapper:" + swapper + "'");
+    EXPECT_EQ(u.exit_code, 2) << u.err;
+    EXPECT_NE(u.err.find("--embedder"), std::string::npos) << u.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "no.png"));
 }
 
 }  // namespace

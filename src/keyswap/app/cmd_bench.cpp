@@ -13,6 +13,7 @@
 #include "keyswap/app/demo_scene.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
+#include "keyswap/infer/onnx_model.hpp"
 #include "keyswap/pipeline/frame_pass.hpp"
 
 namespace keyswap::app {
@@ -29,6 +30,9 @@ struct BenchArgs {
     std::string stages = "key,face,compose";
     std::string cache = KEYSWAP_DEFAULT_CACHE;
     std::string portrait, source, background;
+    // Model stages: the same values as process's --key, --detector, --swapper, ... (docs/MODELS.md).
+    std::string key = "auto", detector = "hog", swapper = "classic", embedder, enhance, occlusion_model;
+    infer::Provider provider = infer::Provider::Cpu;
 };
 
 const ParamTable<BenchArgs>& bench_params() {
@@ -44,6 +48,14 @@ const ParamTable<BenchArgs>& bench_params() {
         {"source", "Source photo", "Face photo swapped in.", &S::source, T::String, 0, 0, "", false},
         {"background", "Background", "Background image for the composite.", &S::background, T::String, 0, 0, "", false},
         {"json", "JSON", "Print JSON.", &S::json, T::Bool, 0, 0, "", false},
+        {"key", "Key", "The key stage's --key (auto, green, ai:FILE for a matting model, ...).", &S::key, T::String, 0, 0, "", false},
+        {"detector", "Detector", "The face stage's --detector (hog, cnn, scrfd:FILE, yunet:FILE).", &S::detector, T::String, 0, 0, "", false},
+        {"swapper", "Swapper", "The face stage's --swapper (classic, inswapper:FILE).", &S::swapper, T::String, 0, 0, "", false},
+        {"embedder", "Embedder", "ArcFace model for --swapper inswapper.", &S::embedder, T::String, 0, 0, "", false},
+        {"enhance", "Enhance", "The face stage's --enhance (gfpgan:FILE).", &S::enhance, T::String, 0, 0, "", false},
+        {"occlusion-model", "Occlusion model", "The face stage's --occlusion-model.", &S::occlusion_model, T::String, 0, 0, "", false},
+        {"execution-provider", "Execution provider", "Where ONNX models run (cpu, cuda, tensorrt, openvino).",
+         choice(&S::provider, infer::kProviderNames), T::Choice, 0, 0, "", false},
     });
     return t;
 }
@@ -90,10 +102,19 @@ nlohmann::json bench_size(const BenchArgs& a, int w, int h) {
     for (int i = 0; i < a.scene_frames; ++i) scene.render(i, inputs[i]);
 
     pipeline::PassConfig cfg;
-    if (has_stage(a.stages, "key")) cfg.keyer = matte::KeyerSettings{};
+    if (has_stage(a.stages, "key")) {
+        matte::KeyerSettings ks;
+        ks.key = a.key;
+        cfg.keyer = ks;
+    }
     if (has_stage(a.stages, "face")) {
         face::FaceSettings fs;
         fs.source = {a.source};
+        fs.detector = a.detector;
+        fs.swapper = a.swapper;
+        fs.embedder = a.embedder;
+        fs.enhance = a.enhance;
+        fs.occlusion_model = a.occlusion_model;
         cfg.face = fs;
     }
     if (has_stage(a.stages, "compose")) cfg.options.background = a.background;
@@ -139,6 +160,7 @@ void add_bench(CLI::App& app) {
         check_stages(a->stages);
         for (const auto& sz : a->sizes) (void)parse_size(sz);  // all sizes checked before the first is timed
         ThreadPool::set_shared_threads(a->threads);
+        infer::set_execution_provider(a->provider);
         nlohmann::json out = {{"threads", ThreadPool::shared().size()}, {"stages", a->stages}, {"results", nlohmann::json::array()}};
         for (const auto& s : a->sizes) {
             const auto [w, h] = parse_size(s);

@@ -88,6 +88,7 @@ void add_live(CLI::App& app) {
             fail(ErrorKind::Usage, "--loop is for file inputs", job.input);
         if (!settings.pass.options.debug_matte.empty()) fail(ErrorKind::Usage, "--debug-matte is for keyswap process, not live");
         ThreadPool::set_shared_threads(settings.run.threads);
+    infer::set_execution_provider(settings.run.provider);
         pipeline::install_interrupt_handler();
         // A receiver that went away must surface as a write error on that output, not end the process.
         std::signal(SIGPIPE, SIG_IGN);

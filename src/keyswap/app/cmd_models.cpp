@@ -10,7 +10,11 @@
 
 #include "keyswap/app/command.hpp"
 #include "keyswap/core/error.hpp"
+#include "keyswap/face/arcface.hpp"
 #include "keyswap/face/detector.hpp"
+#include "keyswap/face/enhancer.hpp"
+#include "keyswap/face/neural_swapper.hpp"
+#include "keyswap/face/occlusion_model.hpp"
 #include "keyswap/infer/onnx_model.hpp"
 #include "keyswap/matte/ai_matte.hpp"
 
@@ -37,11 +41,15 @@ constexpr ModelType kTypes[] = {
      "anilsathyan7/Portrait-Segmentation", "MIT"},
     {"MODNet-style portrait matting", "--key ai:FILE", "1 input [1,3,H,W] (-1..1); 1 output [1,1,H,W]", "MODNet releases",
      "Apache-2.0"},
-    {"inswapper_128 face swapper", "not yet", "target [1,3,128,128] + source latent [1,512]", "InsightFace",
-     "non-commercial research"},
-    {"ArcFace embedder (w600k_r50)", "not yet", "[1,3,112,112] -> [1,512]", "InsightFace (buffalo_l)", "non-commercial research"},
-    {"GFPGAN 1.4 face enhancer", "not yet", "[1,3,512,512] -> [1,3,512,512]", "TencentARC/GFPGAN", "Apache-2.0"},
-    {"XSeg occlusion mask", "not yet", "[1,256,256,3] -> [1,256,256,1]", "DeepFaceLab / FaceFusion", "GPL-3.0"},
+    {"inswapper_128 face swapper", "--swapper inswapper:FILE (with --embedder)",
+     "target [1,3,128,128] (RGB 0..1) + source latent [1,512] -> [1,3,128,128]; emap [512,512] as the last initializer",
+     "InsightFace", "non-commercial research"},
+    {"ArcFace embedder (w600k_r50)", "--embedder FILE", "[1,3,112,112] ((v-127.5)/127.5) -> [1,512]",
+     "InsightFace (buffalo_l)", "non-commercial research"},
+    {"GFPGAN 1.4 face enhancer", "--enhance gfpgan:FILE", "[1,3,512,512] (-1..1) -> [1,3,512,512]", "TencentARC/GFPGAN",
+     "Apache-2.0"},
+    {"XSeg occlusion mask", "--occlusion-model FILE", "[1,256,256,3] (BGR 0..1) -> [1,256,256,1] (1 = face)",
+     "DeepFaceLab / FaceFusion", "GPL-3.0"},
     {"RVM robust video matting", "not yet", "src + 4 recurrent states -> fgr, pha + states", "PeterL1n/RobustVideoMatting",
      "GPL-3.0"},
 };
@@ -82,7 +90,24 @@ void check(const std::string& path) {
              return std::string();
          }},
         {"portrait matting model", "--key ai:" + path, [&] { return matte::AiMatte(path).description(); }},
+        {"inswapper face swapper", "--swapper inswapper:" + path + " --embedder ARCFACE.onnx",
+         [&] { return std::to_string(face::NeuralSwapper(path).identity_size()) + "-value identity"; }},
+        {"ArcFace face embedder", "--embedder " + path,
+         [&] { return std::to_string(face::ArcFaceEmbedder(path).size()) + " values"; }},
+        {"GFPGAN face enhancer", "--enhance gfpgan:" + path,
+         [&] {
+             face::FaceEnhancer e(path);
+             return std::string();
+         }},
+        {"occlusion model", "--occlusion-model " + path,
+         [&] {
+             face::ModelOcclusion o(path);
+             return std::string();
+         }},
     };
+    // Some layouts are shared (a selfie segmenter and an XSeg occluder both map [1,256,256,3]
+    // to [1,256,256,1]): every kind the file fits is said, one line each.
+    int fits = 0;
     for (const auto& t : tries) {
         std::string detail;
         try {
@@ -91,10 +116,10 @@ void check(const std::string& path) {
             if (e.kind() == ErrorKind::Model) continue;  // another signature: try the next kind
             throw;
         }
-        std::cout << path << ": " << t.what << (detail.empty() ? "" : " (" + detail + ")") << "; use it with " << t.use
-                  << "\n";
-        return;
+        std::cout << path << ": " << (fits++ ? "or " : "") << t.what << (detail.empty() ? "" : " (" + detail + ")")
+                  << "; use it with " << t.use << "\n";
     }
+    if (fits) return;
     std::string ins, outs;
     for (const auto& i : model.inputs()) ins += (ins.empty() ? "" : ", ") + i.name + " " + infer::shape_text(i.shape);
     for (const auto& o : model.outputs()) outs += (outs.empty() ? "" : ", ") + o.name + " " + infer::shape_text(o.shape);

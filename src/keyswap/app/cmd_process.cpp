@@ -54,6 +54,7 @@ void run_process(const ProcessArgs& a) {
     job.reader.last_frame = range.last;
     warn_ignored(settings, io::choose_output_format(a.output, settings.encode));
     ThreadPool::set_shared_threads(settings.run.threads);
+    infer::set_execution_provider(settings.run.provider);
     pipeline::install_interrupt_handler();
     const pipeline::PassConfig& config = settings.pass;
     pipeline::FramePass pass(config, ThreadPool::shared());

@@ -8,7 +8,11 @@
 #include "keyswap/face/detail_match.hpp"
 #include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/arcface.hpp"
+#include "keyswap/face/enhancer.hpp"
+#include "keyswap/face/neural_swapper.hpp"
 #include "keyswap/face/occlusion.hpp"
+#include "keyswap/face/occlusion_model.hpp"
 #include "keyswap/face/selection.hpp"
 #include "keyswap/face/shape_transfer.hpp"
 #include "keyswap/face/warp.hpp"
@@ -61,8 +65,35 @@ const ParamTable<FaceSettings>& face_params() {
          "Move the target's face proportions (jaw, chin, nose, eyes, mouth position) toward the source's; 0 = keep the target's.",
          &S::face_shape, ParamType::Float, 0, 1},
         {"feather", "Feather", "Width of the soft edge, in eye distances.", &S::feather, ParamType::Float, 0.02, 2.0},
+        {"swapper", "Swapper",
+         "How the face is redrawn: classic (the source photo warped onto the target) or inswapper:FILE (a neural "
+         "generator such as inswapper_128.onnx; needs --embedder).",
+         &S::swapper, ParamType::String, 0, 0, "", false},
+        {"embedder", "Embedder", "ArcFace identity model for a neural swapper (such as w600k_r50.onnx).", &S::embedder,
+         ParamType::String, 0, 0, "", false},
+        {"enhance", "Enhance", "Restore the swapped face with a face restorer: gfpgan:FILE (such as GFPGANv1.4.onnx).",
+         &S::enhance, ParamType::String, 0, 0, "", false},
+        {"enhance-blend", "Enhance blend", "How much of the restored face is used (with --enhance).", &S::enhance_blend,
+         ParamType::Float, 0, 1},
+        {"occlusion-model", "Occlusion model",
+         "An occlusion model (XSeg layout) that finds what covers the face, whatever its colour; implies --occlusion.",
+         &S::occlusion_model, ParamType::String, 0, 0, "", false},
     });
     return t;
+}
+
+ModelSpec parse_swapper(const std::string& text) {
+    if (text.empty() || text == "classic") return {};
+    const std::string prefix = "inswapper:";
+    if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size()) return {SwapperKind::InSwapper, text.substr(prefix.size())};
+    fail(ErrorKind::Usage, "--swapper takes classic or inswapper:FILE, not '" + text + "'");
+}
+
+std::string parse_enhancer(const std::string& text) {
+    if (text.empty() || text == "off") return {};
+    const std::string prefix = "gfpgan:";
+    if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size()) return text.substr(prefix.size());
+    fail(ErrorKind::Usage, "--enhance takes gfpgan:FILE, not '" + text + "'");
 }
 
 AnalyserSettings analyser_settings(const FaceSettings& s) {
@@ -136,20 +167,42 @@ struct FaceSwapper::Impl {
     SourceLibrary library;
     std::optional<Embedding> reference_emb;
     FaceSelector selector;
-    std::unique_ptr<OcclusionEstimator> occlusion = std::make_unique<SkinOcclusion>();
+    std::unique_ptr<OcclusionEstimator> occlusion;
+    std::unique_ptr<NeuralSwapper> neural;
+    std::unique_ptr<FaceEnhancer> enhancer;
     // Per-face work buffers, reused from frame to frame.
     PiecewiseWarp warp, mirror_warp;
     MaskRenderer masks;
     ColourMatcher colour;
     DetailMatcher detail;
     ShapeWarp shape;
-    cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped, combined;
+    cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped, combined,
+        coverage, restored, restored_cover;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
         : s(st), analyser(analyser_settings(st)), library(sources, st.source_face, analyser),
           reference_emb(reference_embedding(reference, st.reference, analyser)),
           selector(st.faces, st.face_order, reference_emb, st.reference_distance) {
         face_params().validate(st);
+        if (!s.occlusion_model.empty()) {
+            occlusion = std::make_unique<ModelOcclusion>(s.occlusion_model);
+            s.occlusion = true;
+        } else {
+            occlusion = std::make_unique<SkinOcclusion>();
+        }
+        const ModelSpec swapper = parse_swapper(s.swapper);
+        if (swapper.kind == SwapperKind::InSwapper) {
+            if (s.embedder.empty())
+                fail(ErrorKind::Usage, "--swapper inswapper needs --embedder FILE (the ArcFace model it was trained "
+                                       "with, such as w600k_r50.onnx)");
+            neural = std::make_unique<NeuralSwapper>(swapper.model);
+            ArcFaceEmbedder embedder(s.embedder);
+            std::vector<std::vector<float>> ids;
+            for (const auto& f : library.faces())
+                if (!f.mirrored) ids.push_back(embedder.embed(f.rgb, f.landmarks));
+            neural->set_identity(mean_identity(ids), s.embedder);
+        }
+        if (const std::string file = parse_enhancer(s.enhance); !file.empty()) enhancer = std::make_unique<FaceEnhancer>(file);
     }
 
     // How much of the target's inner mouth to keep. Always all with keep-mouth; otherwise as
@@ -216,6 +269,8 @@ struct FaceSwapper::Impl {
     }
 
     // Swaps one tracked face; false when it is too small or outside the frame.
+    double enhance_ms = 0;
+
     bool swap_one(Frame& frame, Track& t, const ImageF32* matte, ThreadPool& pool, double& swap_ms, double& blend_ms) {
         Stopwatch sw;
         const float iod = inter_ocular(t.smooth);
@@ -239,11 +294,6 @@ struct FaceSwapper::Impl {
         if (roi.width < 8 || roi.height < 8) return false;
         const Mesh local = shifted(mesh, cv::Point2f(roi.tl()));
 
-        warp.build(local, src.mesh, src.triangles, roi.size());
-        warp.apply(src.rgb, warped);
-        warp.apply(src.usable, warped_usable);
-        fill_by_symmetry(library.partner(t.source), src, local, estimate_pose(shaped));
-        set_eyes(src, local);
         const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
         cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
         if (reshape) {
@@ -251,11 +301,27 @@ struct FaceSwapper::Impl {
             shape.apply(target, reshaped);
             std::swap(target, reshaped);
         }
+        Landmarks local_landmarks;
+        std::copy(local.begin(), local.begin() + kLandmarks, local_landmarks.begin());
+        if (neural) {
+            // The generator redraws the target's own face (its pose, expression, light), so
+            // nothing of the source photo is warped and no source hair can show.
+            neural->swap(target, local_landmarks, warped, coverage);
+            warped_usable.create(roi.size(), CV_8U);
+            warped_usable.setTo(255);
+        } else {
+            warp.build(local, src.mesh, src.triangles, roi.size());
+            warp.apply(src.rgb, warped);
+            warp.apply(src.usable, warped_usable);
+            fill_by_symmetry(library.partner(t.source), src, local, estimate_pose(shaped));
+            set_eyes(src, local);
+        }
         swap_ms += sw.ms();
 
         sw.reset();
         const float feather = std::max(1.0f, static_cast<float>(s.feather) * iod);
-        masks.render(s.mask, mouth_kept(t.smooth, src.landmarks), local, feather, roi.size());
+        masks.render(s.mask, neural ? (s.keep_mouth ? 1.0f : 0.0f) : mouth_kept(t.smooth, src.landmarks), local, feather,
+                     roi.size());
         // Whatever covers the target's face stays: everywhere with --occlusion; otherwise only
         // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
         occlusion->estimate(target, local, masks.hard(), s.occlusion ? OcclusionRegion::Face : OcclusionRegion::Forehead,
@@ -268,10 +334,14 @@ struct FaceSwapper::Impl {
         // The ramp around occluders is fixed in eye distances (not the feather): an occluder's
         // anti-aliased edge needs the same room whatever the face's edge does.
         masks.exclude(occluded, std::max(1.0f, 0.075f * iod));
+        // The swap's weight: the masks', times where a neural swapper's crop reached.
+        const cv::Mat weight = neural ? masks.weight().mul(coverage) : masks.weight();
         blend_ms += sw.ms();
 
         sw.reset();
-        if (s.color_match != ColourMatch::Off)
+        // A generator keeps the target's light and colour already; matching them again would
+        // only move its skin toward the mask's average.
+        if (s.color_match != ColourMatch::Off && !neural)
             colour.match(warped, target, masks.hard(), s.color_match == ColourMatch::LabShading ? iod / 3.0f : 0.0f,
                          s.color_match == ColourMatch::LabLight);
         // Detail is measured at a scale of a few pixels (the finest the warp can lose), at
@@ -283,7 +353,7 @@ struct FaceSwapper::Impl {
         sw.reset();
         if (reshape) {
             // The moved target around the face, the face inside; written wherever either changed.
-            const cv::Mat& w = masks.weight();
+            const cv::Mat& w = weight;
             for (int y = 0; y < roi.height; ++y) {
                 auto* o = warped.ptr<cv::Vec3b>(y);
                 const auto* tg = target.ptr<cv::Vec3b>(y);
@@ -294,10 +364,23 @@ struct FaceSwapper::Impl {
             cv::max(w, shape.support(), combined);
             blend_region(frame.rgba.view(), roi, warped, combined, matte, pool);
         } else {
-            blend_region(frame.rgba.view(), roi, warped, masks.weight(), matte, pool);
+            blend_region(frame.rgba.view(), roi, warped, weight, matte, pool);
         }
         blend_ms += sw.ms();
+        if (enhancer) enhance(frame, roi, local_landmarks, weight, matte, pool);
         return true;
+    }
+
+    // Restores the swapped face (now in the frame) and mixes the result in where the swap was.
+    void enhance(Frame& frame, const cv::Rect& roi, const Landmarks& local, const cv::Mat& weight, const ImageF32* matte,
+                 ThreadPool& pool) {
+        Stopwatch sw;
+        const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
+        cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
+        enhancer->enhance(target, local, restored, restored_cover);
+        restored_cover = restored_cover.mul(weight, s.enhance_blend);
+        blend_region(frame.rgba.view(), roi, restored, restored_cover, matte, pool);
+        enhance_ms += sw.ms();
     }
 };
 
@@ -317,6 +400,7 @@ FrameFaces FaceSwapper::process(Frame& frame, const ImageF32* matte, ThreadPool&
     FrameFaces out;
     out.found = static_cast<int>(tracks.size());
     double swap_ms = 0, blend_ms = 0;
+    m.enhance_ms = 0;
     Stopwatch sw;
     const auto chosen = m.selector.select(tracks, [&](Track& t) -> const Embedding& { return m.analyser.embedding(view, t); });
     swap_ms += sw.ms();
@@ -324,6 +408,7 @@ FrameFaces FaceSwapper::process(Frame& frame, const ImageF32* matte, ThreadPool&
     if (times) {
         times->add("face.swap", swap_ms);
         times->add("face.blend", blend_ms);
+        if (m.enhancer) times->add("face.enhance", m.enhance_ms);
     }
     return out;
 }
@@ -333,6 +418,7 @@ void FaceSwapper::update(const FaceSettings& next) {
     Impl& m = *impl_;
     FaceSettings s = next;
     face_params().keep_fixed(s, m.s);  // the caller reports refused keys; here they simply stay
+    if (!m.s.occlusion_model.empty()) s.occlusion = true;  // the model is loaded to be used
     if (s.faces != m.s.faces || s.face_order != m.s.face_order || s.reference_distance != m.s.reference_distance)
         m.selector = FaceSelector(s.faces, s.face_order, m.reference_emb, s.reference_distance);
     m.analyser.retune(s.detect_every, s.smooth);

@@ -4,9 +4,12 @@
 // What this represents: a configured face swap: the source library (one person, one or more
 // photos), the face analyser (detect every N frames, track, 68 landmarks, smoothing), the
 // selection policy, and per-frame work buffers. `process` swaps the selected faces of a frame
-// in place: the best-matching source photo is warped piecewise-affinely onto the target's
+// in place (classic: the best-matching source photo is warped piecewise-affinely onto the target's
 // landmarks, colour-matched (Lab statistics + a smooth light fit), its sharpness matched to the target's,, and blended with a feathered area
-// mask multiplied by the optional matte. All per-face work runs on the face's region only.
+// mask multiplied by the optional matte; neural: a generator redraws the target's aligned face
+// with the source's identity and the result goes through the same masks, occlusion and blend;
+// an optional restorer sharpens the swapped face after). All per-face work runs on the
+// face's region only.
 // Thread safety: not thread safe (tracks, buffers); one per stream. Construct on any thread.
 #include <memory>
 #include <string>
@@ -55,7 +58,27 @@ struct FaceSettings {
     BlendMode blend = BlendMode::Feather;
     double feather = 0.12;             // edge ramp width, in eye distances (chosen on the development set: docs/face-devset.md)
     double face_shape = 0.0;           // 0..1: how far the target's proportions move to the source's (opt-in; measured in docs/face-devset.md)
+    // Neural models (docs/MODELS.md): "classic" or "inswapper:FILE"; the ArcFace embedder an
+    // inswapper needs; "" or "gfpgan:FILE"; how much of the restored face is used; an
+    // occlusion model (XSeg layout) that decides what covers the face (implies occlusion).
+    std::string swapper = "classic";
+    std::string embedder;
+    std::string enhance;
+    double enhance_blend = 0.8;
+    std::string occlusion_model;
 };
+
+// Which swapper redraws the face: the classic mesh warp of the source photo, or a neural
+// generator (the inswapper layout) given the source's identity.
+enum class SwapperKind { Classic, InSwapper };
+struct ModelSpec {
+    SwapperKind kind = SwapperKind::Classic;
+    std::string model;
+};
+// "classic" or "inswapper:FILE"; throws Error(Usage) naming the value otherwise.
+ModelSpec parse_swapper(const std::string& text);
+// "" (off) or "gfpgan:FILE": the enhancer's file, "" when off; throws Error(Usage) otherwise.
+std::string parse_enhancer(const std::string& text);
 
 // One row per setting; keys are the CLI flag names.
 const ParamTable<FaceSettings>& face_params();

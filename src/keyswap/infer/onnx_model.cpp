@@ -1,5 +1,7 @@
 #include "keyswap/infer/onnx_model.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -18,6 +20,32 @@ Ort::Env& environment() {
     static Ort::Env* env = nullptr;
     std::call_once(once, [] { env = new Ort::Env(ORT_LOGGING_LEVEL_FATAL, "keyswap"); });
     return *env;
+}
+
+std::atomic<Provider> g_provider{Provider::Cpu};
+
+const char* runtime_name(Provider p) {
+    switch (p) {
+        case Provider::Cuda: return "CUDAExecutionProvider";
+        case Provider::TensorRt: return "TensorrtExecutionProvider";
+        case Provider::OpenVino: return "OpenVINOExecutionProvider";
+        case Provider::Cpu: break;
+    }
+    return "CPUExecutionProvider";
+}
+
+// TensorRT falls back to CUDA and CUDA to the CPU for operators they lack, as the runtime does
+// when several providers are appended in order of preference.
+void append_provider(Ort::SessionOptions& options, Provider p) {
+    if (p == Provider::TensorRt) {
+        OrtTensorRTProviderOptions trt{};
+        options.AppendExecutionProvider_TensorRT(trt);
+    }
+    if (p == Provider::TensorRt || p == Provider::Cuda) {
+        OrtCUDAProviderOptions cuda{};
+        options.AppendExecutionProvider_CUDA(cuda);
+    }
+    if (p == Provider::OpenVino) options.AppendExecutionProvider_OpenVINO_V2({});
 }
 
 std::vector<TensorInfo> describe(const Ort::Session& s, bool inputs) {
@@ -46,6 +74,21 @@ std::string first_line(const std::string& s) {
 
 }  // namespace
 
+std::vector<std::string> available_providers() { return Ort::GetAvailableProviders(); }
+
+void set_execution_provider(Provider p) {
+    const auto have = available_providers();
+    if (std::find(have.begin(), have.end(), runtime_name(p)) == have.end()) {
+        std::string list;
+        for (const auto& h : have) list.append(list.empty() ? "" : ", ").append(h);
+        fail(ErrorKind::Usage, std::string("execution provider '") + kProviderNames[static_cast<int>(p)] +
+                                   "' is not in this build of ONNX Runtime (it has: " + list + ")");
+    }
+    g_provider = p;
+}
+
+Provider execution_provider() { return g_provider; }
+
 std::string shape_text(std::span<const std::int64_t> shape) {
     std::string s = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -64,6 +107,7 @@ OnnxModel::OnnxModel(const std::string& path, std::string what, int threads) : p
         options.SetIntraOpNumThreads(std::max(0, threads));
         options.SetInterOpNumThreads(1);
         options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+        append_provider(options, g_provider);
         session_ = Ort::Session(environment(), path.c_str(), options);
         inputs_ = describe(session_, true);
         outputs_ = describe(session_, false);
@@ -95,26 +139,35 @@ void OnnxModel::expect_float_input(std::size_t index, std::size_t rank) const {
                shape_text(t.shape) + (t.type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT ? "" : " and not float"));
 }
 
-std::span<float> OnnxModel::input(const std::vector<std::int64_t>& shape) {
+std::span<float> OnnxModel::input(std::size_t index, const std::vector<std::int64_t>& shape) {
+    if (index >= inputs_.size()) refuse("it has no input " + std::to_string(index));
+    input_data_.resize(inputs_.size());
+    input_shape_.resize(inputs_.size());
+    given_.resize(inputs_.size(), 0);
+    given_[index] = 1;
     std::size_t n = 1;
     for (auto d : shape) n *= static_cast<std::size_t>(d);
-    input_data_.resize(n);
-    input_shape_ = shape;
-    return input_data_;
+    input_data_[index].resize(n);
+    input_shape_[index] = shape;
+    return input_data_[index];
 }
 
 std::vector<Ort::Value> OnnxModel::run() {
     Stopwatch sw;
     const Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-    Ort::Value in = Ort::Value::CreateTensor<float>(memory, input_data_.data(), input_data_.size(), input_shape_.data(),
-                                                    input_shape_.size());
+    if (given_.size() != inputs_.size() || std::count(given_.begin(), given_.end(), 0) > 0)
+        refuse("not every input was given");  // a caller's bug, reported rather than crashed on
+    std::vector<Ort::Value> in;
+    for (std::size_t i = 0; i < inputs_.size(); ++i)
+        in.push_back(Ort::Value::CreateTensor<float>(memory, input_data_[i].data(), input_data_[i].size(),
+                                                     input_shape_[i].data(), input_shape_[i].size()));
     try {
-        auto out = session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), &in, 1, output_names_.data(),
+        auto out = session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), in.data(), in.size(), output_names_.data(),
                                 output_names_.size());
         last_ms_ = sw.ms();
         return out;
     } catch (const Ort::Exception& e) {
-        fail(ErrorKind::Model, "the " + what_ + " failed on an input of " + shape_text(input_shape_) + ": " +
+        fail(ErrorKind::Model, "the " + what_ + " failed on an input of " + shape_text(input_shape_[0]) + ": " +
                                    first_line(e.what()), path_);
     }
 }

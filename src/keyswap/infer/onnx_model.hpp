@@ -7,9 +7,13 @@
 // the runtime allocates for the outputs. Every failure (missing or truncated file, not ONNX, an
 // operator the runtime lacks, a signature other than the caller expects) is an Error(Model)
 // naming the file, in one line.
+// Which execution provider runs the models is a process-wide choice (`set_execution_provider`,
+// from --execution-provider): the CPU by default, CUDA, TensorRT or OpenVINO where this build
+// of the runtime has them; asking for one it lacks is an Error(Usage) listing what it has.
 // Thread safety: one instance per thread; `run` reuses its buffers.
 #include <onnxruntime_cxx_api.h>
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -25,6 +29,15 @@ struct TensorInfo {
 
 // "[1,3,640,640]" with "?" for open dimensions: for messages.
 std::string shape_text(std::span<const std::int64_t> shape);
+
+// Execution providers by keyswap's names.
+enum class Provider { Cpu, Cuda, TensorRt, OpenVino };
+inline constexpr std::array<const char*, 4> kProviderNames{"cpu", "cuda", "tensorrt", "openvino"};
+// The runtime's names of the providers this build has ("CPUExecutionProvider", ...).
+std::vector<std::string> available_providers();
+// For the models loaded after the call. Throws Error(Usage) when the build lacks it.
+void set_execution_provider(Provider p);
+Provider execution_provider();
 
 class OnnxModel {
 public:
@@ -44,8 +57,10 @@ public:
     void expect_float_input(std::size_t index, std::size_t rank) const;
     [[noreturn]] void refuse(const std::string& why) const;
 
-    // The model's single input, resized to `shape` (kept between calls when unchanged).
-    std::span<float> input(const std::vector<std::int64_t>& shape);
+    // The model's input `index` (its order in inputs()), resized to `shape` (the buffer is kept
+    // between calls); every input is fed from these buffers.
+    std::span<float> input(std::size_t index, const std::vector<std::int64_t>& shape);
+    std::span<float> input(const std::vector<std::int64_t>& shape) { return input(0, shape); }
     // Runs the model on input(); the outputs in the model's order.
     std::vector<Ort::Value> run();
 
@@ -57,8 +72,9 @@ private:
     Ort::Session session_{nullptr};
     std::vector<TensorInfo> inputs_, outputs_;
     std::vector<const char*> input_names_, output_names_;
-    std::vector<float> input_data_;
-    std::vector<std::int64_t> input_shape_;
+    std::vector<std::vector<float>> input_data_;
+    std::vector<std::vector<std::int64_t>> input_shape_;  // {} = a scalar
+    std::vector<char> given_;
     double last_ms_ = 0;
 };
 

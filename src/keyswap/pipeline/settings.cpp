@@ -15,6 +15,9 @@ const ParamTable<RunOptions>& run_params() {
         {"no-audio", "No audio", "Do not carry the input's audio.", &S::no_audio, T::Bool, 0, 0, "", false},
         {"threads", "Threads", "Worker threads (0 = all cores).", &S::threads, T::Int, 0, 256, "", false},
         {"quiet", "Quiet", "No progress display.", &S::quiet, T::Bool, 0, 0, "", false},
+        {"execution-provider", "Execution provider",
+         "Where the ONNX models run: cpu, or cuda, tensorrt or openvino where this ONNX Runtime has them.",
+         choice(&S::provider, infer::kProviderNames), T::Choice, 0, 0, "", false},
     });
     return t;
 }

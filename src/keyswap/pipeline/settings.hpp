@@ -19,6 +19,7 @@
 
 #include "keyswap/core/file_watcher.hpp"
 #include "keyswap/core/schema.hpp"
+#include "keyswap/infer/onnx_model.hpp"
 #include "keyswap/io/output_format.hpp"
 #include "keyswap/pipeline/frame_pass.hpp"
 
@@ -29,9 +30,10 @@ struct RunOptions {
     bool no_audio = false;  // do not carry the input's audio
     int threads = 0;        // worker threads, 0 = all cores
     bool quiet = false;     // no progress display
+    infer::Provider provider = infer::Provider::Cpu;  // where ONNX models run (set before the pass is built)
 };
 
-// Keys: "frames", "no-audio", "threads", "quiet".
+// Keys: "frames", "no-audio", "threads", "quiet", "execution-provider".
 const ParamTable<RunOptions>& run_params();
 
 struct Settings {
