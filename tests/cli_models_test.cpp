@@ -4,6 +4,11 @@
 
 #include <fstream>
 
+#include <httplib.h>
+
+#include <thread>
+
+#include "keyswap/io/download.hpp"
 #include "onnx_builder.hpp"
 #include "test_support.hpp"
 
@@ -102,6 +107,32 @@ TEST(CliModels, FaceModelsAreRecognisedAndRun) {
     EXPECT_EQ(u.exit_code, 2) << u.err;
     EXPECT_NE(u.err.find("--embedder"), std::string::npos) << u.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "no.png"));
+}
+
+// `models download NAME` with a catalogue pointing at a local server: the file lands with its
+// checksum checked; an unknown name is a usage error listing the known ones.
+TEST(CliModels, DownloadsByNameWithTheChecksum) {
+    const auto dir = scratch("models_download");
+    const std::string body(123457, 'k');
+    httplib::Server server;
+    server.Get("/m.onnx", [&](const httplib::Request&, httplib::Response& res) { res.set_content(body, "application/octet-stream"); });
+    const int port = server.bind_to_any_port("127.0.0.1");
+    std::thread t([&] { server.listen_after_bind(); });
+    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::ofstream(dir / "body") << body;
+    const std::string sha = io::sha256_file(dir / "body");
+    std::ofstream(dir / "catalogue.json") << "[{\"name\": \"tiny\", \"file\": \"tiny.onnx\", \"url\": \"http://127.0.0.1:"
+                                          << port << "/m.onnx\", \"sha256\": \"" << sha << "\"}]";
+    const RunResult r = run_cli("models download tiny --catalogue '" + (dir / "catalogue.json").string() + "' --to '" +
+                                (dir / "models").string() + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("SHA-256 " + sha + " (matches)"), std::string::npos) << r.out;
+    EXPECT_EQ(std::filesystem::file_size(dir / "models" / "tiny.onnx"), body.size());
+    const RunResult u = run_cli("models download no-such-model --to '" + (dir / "models").string() + "'");
+    EXPECT_EQ(u.exit_code, 2);
+    EXPECT_NE(u.err.find("inswapper_128"), std::string::npos) << u.err;
+    server.stop();
+    t.join();
 }
 
 }  // namespace

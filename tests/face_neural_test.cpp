@@ -11,6 +11,7 @@
 #include "face_test_util.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/alignment.hpp"
+#include "keyswap/face/arcface.hpp"
 #include "keyswap/face/face_swapper.hpp"
 #include "keyswap/face/masks.hpp"
 #include "keyswap/infer/onnx_file.hpp"
@@ -338,4 +339,28 @@ TEST_F(NeuralFace, AlignmentPutsTheEyesOnTheTemplate) {
     EXPECT_NEAR(re[0], 73.5, 3.0);
     EXPECT_NEAR(re[1], 51.5, 3.0);
     EXPECT_EQ(crop.rgb.size(), cv::Size(112, 112));
+}
+
+// A model that needs an operator this runtime lacks is one clear Error(Model) naming the file.
+TEST(OnnxRuntime, MissingOperatorIsAClearModelError) {
+    const std::string path = (test::scratch("onnx_missing_op") / "exotic.onnx").string();
+    OnnxBuilder().input("data", {1, 3, 112, 112}).output("fc1", {1, 512}).node("FrobnicateFaces", {"data"}, {"fc1"}).save(path);
+    std::string message;
+    EXPECT_EQ(error_of([&] { ArcFaceEmbedder e(path); }, &message), ErrorKind::Model);
+    EXPECT_NE(message.find("exotic.onnx"), std::string::npos) << message;
+    EXPECT_NE(message.find("FrobnicateFaces"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// Asking for an execution provider this build lacks says which it has; the CPU always works.
+TEST(OnnxRuntime, ExecutionProviderMustBeInTheBuild) {
+    const auto have = infer::available_providers();
+    EXPECT_NE(std::find(have.begin(), have.end(), "CPUExecutionProvider"), have.end());
+    if (std::find(have.begin(), have.end(), "CUDAExecutionProvider") == have.end()) {
+        std::string message;
+        EXPECT_EQ(error_of([&] { infer::set_execution_provider(infer::Provider::Cuda); }, &message), ErrorKind::Usage);
+        EXPECT_NE(message.find("CPUExecutionProvider"), std::string::npos) << message;
+    }
+    EXPECT_EQ(infer::execution_provider(), infer::Provider::Cpu);
+    infer::set_execution_provider(infer::Provider::Cpu);
 }

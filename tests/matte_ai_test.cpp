@@ -8,7 +8,9 @@
 
 #include "face_test_util.hpp"
 #include "keyswap/core/error.hpp"
+#include "keyswap/matte/ai_matte.hpp"
 #include "keyswap/matte/keyer.hpp"
+#include "onnx_builder.hpp"
 
 using namespace keyswap;
 
@@ -95,4 +97,50 @@ TEST(MatteAi, WrongModelsAreRefusedNamingTheFile) {
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Usage);
     }
+}
+
+// RVM's recurrent layout, with a model the test writes: its matte is a quarter of a counter
+// kept in the first state (r1o = r1i + 1), so the matte shows whether the states go back in
+// every frame, and whether reset() and a new frame size start them again at zero.
+TEST(MatteAi, RecurrentStatesAreFedBackFrameToFrame) {
+    const std::string path = (test::scratch("matte_rvm") / "rvm.onnx").string();
+    test::OnnxBuilder b;
+    b.input("src", {1, 3, -1, -1})
+        .input("r1i", {-1, -1, -1, -1}).input("r2i", {-1, -1, -1, -1}).input("r3i", {-1, -1, -1, -1}).input("r4i", {-1, -1, -1, -1})
+        .input("downsample_ratio", {1})
+        .output("fgr", {1, 3, -1, -1}).output("pha", {1, 1, -1, -1})
+        .output("r1o", {-1, -1, -1, -1}).output("r2o", {-1, -1, -1, -1}).output("r3o", {-1, -1, -1, -1}).output("r4o", {-1, -1, -1, -1});
+    b.initializer("zero", {}, {0.0f}).initializer("one", {}, {1.0f}).initializer("quarter", {}, {0.25f});
+    b.node("Identity", {"src"}, {"fgr"});
+    b.node("ReduceMean", {"src"}, {"grey"}, {{"axes", {1}}, {"keepdims", {1}, true}});
+    b.node("Mul", {"grey", "zero"}, {"z"});
+    b.node("Mul", {"downsample_ratio", "zero"}, {"zr"});
+    b.node("Mul", {"r1i", "quarter"}, {"q"});
+    b.node("Add", {"z", "q"}, {"zq"});
+    b.node("Add", {"zq", "zr"}, {"pha"});
+    b.node("Add", {"r1i", "one"}, {"r1o"});
+    b.node("Identity", {"r2i"}, {"r2o"}).node("Identity", {"r3i"}, {"r3o"}).node("Identity", {"r4i"}, {"r4o"});
+    b.save(path);
+
+    matte::AiMatte m(path);
+    EXPECT_NE(m.description().find("RVM"), std::string::npos);
+    ImageU8 frame(64, 48, 4);
+    std::fill(frame.data(), frame.data() + frame.size(), 128);
+    std::vector<float> row(64);
+    for (int i = 0; i < 6; ++i) {
+        m.estimate(frame.view());
+        m.row(20, row.data());
+        EXPECT_NEAR(row[10], std::min(1.0, 0.25 * i), 1e-5) << "frame " << i;
+    }
+    m.reset();
+    m.estimate(frame.view());
+    m.row(20, row.data());
+    EXPECT_NEAR(row[10], 0.0, 1e-5) << "after reset";
+    m.estimate(frame.view());
+    ImageU8 bigger(96, 64, 4);
+    std::fill(bigger.data(), bigger.data() + bigger.size(), 128);
+    m.estimate(bigger.view());
+    std::vector<float> wide(96);
+    m.row(20, wide.data());
+    EXPECT_NEAR(wide[10], 0.0, 1e-5) << "after a size change";
 }

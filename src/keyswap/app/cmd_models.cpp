@@ -5,6 +5,10 @@
 // `--detector` or `--key ai:` would do with the file.
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 
@@ -15,7 +19,9 @@
 #include "keyswap/face/enhancer.hpp"
 #include "keyswap/face/neural_swapper.hpp"
 #include "keyswap/face/occlusion_model.hpp"
+#include "keyswap/core/timing.hpp"
 #include "keyswap/infer/onnx_model.hpp"
+#include "keyswap/io/download.hpp"
 #include "keyswap/matte/ai_matte.hpp"
 
 namespace keyswap::app {
@@ -50,9 +56,122 @@ constexpr ModelType kTypes[] = {
      "Apache-2.0"},
     {"XSeg occlusion mask", "--occlusion-model FILE", "[1,256,256,3] (BGR 0..1) -> [1,256,256,1] (1 = face)",
      "DeepFaceLab / FaceFusion", "GPL-3.0"},
-    {"RVM robust video matting", "not yet", "src + 4 recurrent states -> fgr, pha + states", "PeterL1n/RobustVideoMatting",
-     "GPL-3.0"},
+    {"RVM robust video matting", "--key ai:FILE",
+     "src [1,3,H,W] (0..1) + r1i..r4i + downsample_ratio -> fgr, pha [1,1,H,W] + r1o..r4o (fed back per frame)",
+     "PeterL1n/RobustVideoMatting", "GPL-3.0"},
 };
+
+// Models `keyswap models download NAME` knows. URLs are pinned to a commit where the host is
+// a repository, so the file cannot change under its checksum; the checksums were taken from
+// copies checked here. Release files keyswap has no verified checksum for say so when fetched.
+struct Known {
+    const char* name;
+    const char* file;
+    const char* url;
+    const char* sha256;  // "" = none verified by keyswap
+    const char* use;
+};
+
+constexpr Known kKnown[] = {
+    {"yunet", "face_detection_yunet_2023mar.onnx",
+     "https://raw.githubusercontent.com/ShiqiYu/libfacedetection.train/0047ac24afb1a50a0c6105001c89d1b5b805dbf1/onnx/yunet_s_640_640.onnx",
+     "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4", "--detector yunet:FILE"},
+    {"scrfd_500m", "scrfd_500m_bnkps.onnx",
+     "https://raw.githubusercontent.com/ShiqiYu/libfacedetection.train/204b0c9f687f2fd5c012988199a3cd47feb69a90/onnx/scrfd_500m_bnkps.onnx",
+     "6c6ba7956684796d7d582bfa1ab95dfe01dd280159f6bff1e23c1bc32bcc8431", "--detector scrfd:FILE"},
+    {"selfie_segmentation", "selfie_segmentation.onnx",
+     "https://raw.githubusercontent.com/locaal-ai/obs-backgroundremoval/96aee3be33df79b731812879fb567b987d9da3ee/data/selfie_segmentation.onnx",
+     "1511ab5564cb0ae179cba9bcad6ad931003ccc71656f11fd270967023678c6a5", "--key ai:FILE"},
+    {"sinet", "sinet_softmax.onnx",
+     "https://raw.githubusercontent.com/locaal-ai/obs-backgroundremoval/e5edfc4808f298ba101306aedf07829cbd6c8668/data/models/SINet_Softmax_simple.onnx",
+     "17a75acc69747e443717dfaef152ee3c4615f2d81b0269f7c0224c47584af46a", "--key ai:FILE"},
+    {"inswapper_128", "inswapper_128.onnx",
+     "https://github.com/facefusion/facefusion-assets/releases/download/models/inswapper_128.onnx", "",
+     "--swapper inswapper:FILE"},
+    {"arcface_w600k_r50", "arcface_w600k_r50.onnx",
+     "https://github.com/facefusion/facefusion-assets/releases/download/models/arcface_w600k_r50.onnx", "", "--embedder FILE"},
+    {"gfpgan_1.4", "gfpgan_1.4.onnx", "https://github.com/facefusion/facefusion-assets/releases/download/models/gfpgan_1.4.onnx",
+     "", "--enhance gfpgan:FILE"},
+};
+
+struct DownloadArgs {
+    std::string what;       // a name from the catalogue, or a URL
+    std::string to = std::string(KEYSWAP_DEFAULT_CACHE) + "/models";
+    std::string sha256;     // overrides the catalogue's
+    std::string catalogue;  // a JSON file of more entries (name, file, url, sha256)
+};
+
+// One line redrawn on a terminal: bytes, percent, rate.
+class ByteProgress {
+public:
+    ByteProgress() : on_(::isatty(2)) {}
+    void operator()(std::uint64_t done, std::uint64_t total) {
+        if (!on_ || (shown_.ms() < 200 && done < total)) return;
+        shown_.reset();
+        const double mb = done / 1e6, s = std::max(1e-3, since_.ms() / 1000.0);
+        if (total) std::fprintf(stderr, "\r  %.1f / %.1f MB  %3.0f%%  %.1f MB/s ", mb, total / 1e6, 100.0 * done / total, mb / s);
+        else std::fprintf(stderr, "\r  %.1f MB  %.1f MB/s ", mb, mb / s);
+        drawn_ = true;
+    }
+    ~ByteProgress() {
+        if (drawn_) std::fputc('\n', stderr);
+    }
+
+private:
+    bool on_, drawn_ = false;
+    Stopwatch shown_, since_;
+};
+
+void download(const DownloadArgs& a) {
+    namespace fs = std::filesystem;
+    std::string url, file, sha = a.sha256, use;
+    const bool is_url = a.what.rfind("http://", 0) == 0 || a.what.rfind("https://", 0) == 0;
+    if (is_url) {
+        url = a.what;
+        file = url.substr(url.find_last_of('/') + 1);
+        if (const auto q = file.find('?'); q != std::string::npos) file.resize(q);
+        if (file.empty()) fail(ErrorKind::Usage, "cannot tell a file name from the URL '" + url + "'");
+    } else {
+        std::vector<Known> extra;
+        nlohmann::json doc;
+        if (!a.catalogue.empty()) {
+            std::ifstream in(a.catalogue);
+            if (!in) fail(ErrorKind::Input, "cannot read the model catalogue", a.catalogue);
+            doc = nlohmann::json::parse(in, nullptr, false);
+            if (!doc.is_array()) fail(ErrorKind::Input, "a model catalogue is a JSON array of {name, file, url, sha256}", a.catalogue);
+            for (const auto& e : doc)
+                if (e.value("name", "") == a.what) {
+                    url = e.value("url", "");
+                    file = e.value("file", "");
+                    if (sha.empty()) sha = e.value("sha256", "");
+                }
+        }
+        for (const auto& k : kKnown)
+            if (url.empty() && a.what == k.name) {
+                url = k.url;
+                file = k.file;
+                if (sha.empty()) sha = k.sha256;
+                use = k.use;
+            }
+        if (url.empty()) {
+            std::string names;
+            for (const auto& k : kKnown) names.append(names.empty() ? "" : ", ").append(k.name);
+            fail(ErrorKind::Usage, "no model called '" + a.what + "' (known: " + names + "; or give a URL)");
+        }
+    }
+    const fs::path dest = fs::path(a.to) / file;
+    ByteProgress progress;
+    const io::DownloadResult r = io::download({url, dest, sha, [&](std::uint64_t d, std::uint64_t t) { progress(d, t); }});
+    std::string how = r.already_there ? "already there" : r.resumed_from ? "resumed at " + std::to_string(r.resumed_from) + " bytes" : "downloaded";
+    std::cout << dest.string() << ": " << how << ", " << r.bytes << " bytes, SHA-256 " << r.sha256
+              << (sha.empty() ? " (no published checksum to check it against: compare it with the publisher's)" : " (matches)")
+              << "\n";
+    if (!use.empty()) {
+        std::string u = use;
+        u.replace(u.find("FILE"), 4, dest.string());
+        std::cout << "use it with " << u << "\n";
+    }
+}
 
 void list(bool json) {
     if (json) {
@@ -60,12 +179,17 @@ void list(bool json) {
         for (const auto& t : kTypes)
             out.push_back({{"type", t.name}, {"use", t.use}, {"signature", t.signature}, {"source", t.source},
                            {"licence", t.licence}});
-        std::cout << out.dump(2) << "\n";
+        nlohmann::json known = nlohmann::json::array();
+        for (const auto& k : kKnown) known.push_back({{"name", k.name}, {"file", k.file}, {"url", k.url}, {"sha256", k.sha256}});
+        std::cout << nlohmann::json{{"types", out}, {"downloads", known}}.dump(2) << "\n";
         return;
     }
     for (const auto& t : kTypes)
         std::cout << t.name << "\n  use:       " << t.use << "\n  signature: " << t.signature << "\n  get it:    "
                   << t.source << "\n  licence:   " << t.licence << "\n";
+    std::cout << "\nkeyswap models download NAME fetches these by name:";
+    for (const auto& k : kKnown) std::cout << " " << k.name;
+    std::cout << "\n";
 }
 
 // Prints how keyswap can use the file; Error(Model) naming it when keyswap cannot.
@@ -136,6 +260,13 @@ void add_models(CLI::App& app) {
     auto* chk = cmd->add_subcommand("check", "Say what an ONNX file is and how keyswap can use it");
     chk->add_option("file", *file, "The .onnx file")->required();
     chk->callback([file] { check(*file); });
+    auto d = std::make_shared<DownloadArgs>();
+    auto* dl = cmd->add_subcommand("download", "Fetch a model by name (or URL) with a SHA-256 check; resumes an interrupted download");
+    dl->add_option("model", d->what, "A known model's name (see `keyswap models`) or an http(s) URL")->required();
+    dl->add_option("--to", d->to, "Folder to put it in");
+    dl->add_option("--sha256", d->sha256, "The file's SHA-256, to check (overrides the catalogue's)");
+    dl->add_option("--catalogue", d->catalogue, "A JSON file of more models: [{name, file, url, sha256}]");
+    dl->callback([d] { download(*d); });
     cmd->callback([cmd, json] {
         if (cmd->get_subcommands().empty()) list(*json);
     });

@@ -10,6 +10,15 @@
 namespace keyswap::matte {
 
 namespace {
+int find(const std::vector<infer::TensorInfo>& list, const std::string& name) {
+    for (std::size_t i = 0; i < list.size(); ++i)
+        if (list[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+// RVM's backbone works on the input shrunk by this ratio (the short side of a 512-pixel input
+// becomes 256, its authors' advice for portrait video).
+constexpr float kRvmRatio = 0.5f;
+
 // The portrait SINet's input as it was exported (0..255 RGB minus a per-channel mean, divided by
 // 255 times a per-channel deviation): found by trying the usual normalisations on portraits;
 // only this one segments them (the others lose the person or keep the backdrop).
@@ -20,6 +29,30 @@ constexpr int kOpenShortSide = 512;
 
 AiMatte::AiMatte(const std::string& path)
     : model_(std::make_unique<infer::OnnxModel>(path, "portrait matting", 0)) {
+    if (find(model_->inputs(), "downsample_ratio") >= 0) {
+        // RVM: found by its names, the layout it is known by.
+        const auto& ins = model_->inputs();
+        const auto& outs = model_->outputs();
+        const int src = find(ins, "src"), pha = find(outs, "pha");
+        if (ins.size() != 6 || outs.size() != 6 || src < 0 || pha < 0)
+            model_->refuse("expected RVM's inputs src, r1i..r4i, downsample_ratio and outputs fgr, pha, r1o..r4o");
+        src_in_ = static_cast<std::size_t>(src);
+        ratio_in_ = static_cast<std::size_t>(find(ins, "downsample_ratio"));
+        pha_out_ = static_cast<std::size_t>(pha);
+        for (int k = 0; k < 4; ++k) {
+            const std::string state{'r', static_cast<char>('1' + k)};
+            const int i = find(ins, state + 'i'), o = find(outs, state + 'o');
+            if (i < 0 || o < 0) model_->refuse("RVM's recurrent state " + state + "i/o is missing");
+            state_in_[k] = static_cast<std::size_t>(i);
+            state_out_[k] = static_cast<std::size_t>(o);
+        }
+        model_->expect_float_input(src_in_, 4);
+        layout_ = Layout::Rvm;
+        open_size_ = true;
+        description_ = "RVM video matting (recurrent)";
+        reset();
+        return;
+    }
     model_->expect_float_input(0, 4);
     if (model_->inputs().size() != 1 || model_->outputs().size() != 1)
         model_->refuse("expected one input and one output (selfie segmentation, SINet or MODNet layout), found " +
@@ -52,7 +85,24 @@ AiMatte::~AiMatte() = default;
 
 double AiMatte::last_ms() const { return model_->last_ms(); }
 
+void AiMatte::reset() {
+    for (int k = 0; k < 4; ++k) {
+        state_[k].assign(1, 0.0f);
+        state_shape_[k] = {1, 1, 1, 1};
+    }
+}
+
+void AiMatte::feed_states() {
+    for (int k = 0; k < 4; ++k) {
+        auto in = model_->input(state_in_[k], state_shape_[k]);
+        std::copy(state_[k].begin(), state_[k].end(), in.begin());
+    }
+    auto ratio = model_->input(ratio_in_, {1});
+    ratio[0] = kRvmRatio;
+}
+
 void AiMatte::estimate(ImageView<const std::uint8_t> rgba) {
+    if (layout_ == Layout::Rvm && (rgba.width != frame_w_ || rgba.height != frame_h_)) reset();
     frame_w_ = rgba.width, frame_h_ = rgba.height;
     if (open_size_) {
         const double f = static_cast<double>(kOpenShortSide) / std::min(rgba.width, rgba.height);
@@ -67,8 +117,9 @@ void AiMatte::estimate(ImageView<const std::uint8_t> rgba) {
     cv::resize(frame, small, cv::Size(in_w_, in_h_), 0, 0, cv::INTER_AREA);
     const std::size_t plane = static_cast<std::size_t>(in_w_) * in_h_;
     const bool nhwc = layout_ == Layout::SelfieNhwc;
-    const std::span<float> in = model_->input(nhwc ? std::vector<std::int64_t>{1, in_h_, in_w_, 3}
-                                                   : std::vector<std::int64_t>{1, 3, in_h_, in_w_});
+    const std::span<float> in = model_->input(src_in_, nhwc ? std::vector<std::int64_t>{1, in_h_, in_w_, 3}
+                                                            : std::vector<std::int64_t>{1, 3, in_h_, in_w_});
+    if (layout_ == Layout::Rvm) feed_states();
     for (int y = 0; y < in_h_; ++y) {
         const std::uint8_t* p = small.ptr<std::uint8_t>(y);
         for (int x = 0; x < in_w_; ++x) {
@@ -79,11 +130,22 @@ void AiMatte::estimate(ImageView<const std::uint8_t> rgba) {
                 case Layout::SelfieNhwc: in[3 * i + c] = v / 255.0f; break;
                 case Layout::SinetSoftmax: in[c * plane + i] = (v - kSinetMean[c]) * kSinetScale[c]; break;
                 case Layout::ModnetAlpha: in[c * plane + i] = v / 127.5f - 1.0f; break;
+                case Layout::Rvm: in[c * plane + i] = v / 255.0f; break;
                 }
             }
         }
     }
     auto out = model_->run();
+    if (layout_ == Layout::Rvm) {
+        for (int k = 0; k < 4; ++k) {
+            const Ort::Value& st = out[state_out_[k]];
+            const auto si = st.GetTensorTypeAndShapeInfo();
+            state_shape_[k] = si.GetShape();
+            const float* d = st.GetTensorData<float>();
+            state_[k].assign(d, d + si.GetElementCount());
+        }
+        std::swap(out[0], out[pha_out_]);  // the matte is read from out[0] below
+    }
     const auto info = out[0].GetTensorTypeAndShapeInfo();
     const std::size_t want = plane * (layout_ == Layout::SinetSoftmax ? 2 : 1);
     if (info.GetElementCount() != want)

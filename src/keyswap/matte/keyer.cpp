@@ -367,6 +367,7 @@ void Keyer::update(const KeyerSettings& s) { impl_->configure(s); }
 void Keyer::reset() {
     impl_->has_prev = false;
     impl_->screen.reset();
+    if (impl_->ai) impl_->ai->reset();  // a recurrent matting model's memory
 }
 
 }  // namespace keyswap::matte
