@@ -88,7 +88,7 @@ TEST(CliModels, FaceModelsAreRecognisedAndRun) {
     } cases[] = {{swapper, "inswapper face swapper (512-value identity); use it with --swapper inswapper:"},
                  {embedder, "ArcFace face embedder (512 values); use it with --embedder"},
                  {enhancer, "GFPGAN face enhancer; use it with --enhance gfpgan:"},
-                 {occluder, "or occlusion model; use it with --occlusion-model"}};
+                 {occluder, "or occlusion model (XSeg layout); use it with --occlusion-model"}};
     for (const auto& c : cases) {
         const RunResult r = run_cli("models check '" + c.file + "'");
         EXPECT_EQ(r.exit_code, 0) << c.file << ": " << r.err;

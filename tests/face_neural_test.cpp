@@ -92,6 +92,24 @@ std::string occlusion_model(const std::string& dir) {
     return path;
 }
 
+// BiSeNet layout: [1,3,512,512] ImageNet-normalised RGB -> [1,19,512,512] class scores, from a
+// 1x1 convolution: "glasses" (class 6) where blue exceeds red by far, "skin" (1) elsewhere,
+// every other class far below.
+std::string parser_model(const std::string& dir) {
+    std::vector<float> w(19 * 3, 0.0f), bias(19, -100.0f);
+    w[6 * 3 + 0] = -1.0f;  // glasses score = blue - red - 2
+    w[6 * 3 + 2] = 1.0f;
+    bias[6] = -2.0f;
+    bias[1] = 0.0f;  // skin: 0
+    OnnxBuilder b;
+    b.input("input", {1, 3, 512, 512}).output("output", {1, 19, 512, 512});
+    b.initializer("w", {19, 3, 1, 1}, w).initializer("b", {19}, bias);
+    b.node("Conv", {"input", "w", "b"}, {"output"});
+    const std::string path = dir + "/parser.onnx";
+    b.save(path);
+    return path;
+}
+
 SourceImage source(const std::string& rel) { return {rel, test::load_rgba(rel)}; }
 
 cv::Mat as_mat(ImageU8& img) { return cv::Mat(img.height(), img.width(), CV_8UC4, img.data()); }
@@ -289,9 +307,10 @@ TEST_F(NeuralFace, EnhancerPastesBackInRegisterAndBlends) {
     EXPECT_EQ(cv::countNonZero(diff.reshape(1) > 0), 0);
 }
 
-// An occlusion model's mask is kept: a saturated blue patch over the cheek, which the model
-// calls "in front", stays the target's bit for bit, while the skin around it is swapped.
-TEST_F(NeuralFace, OcclusionModelKeepsWhatItMarks) {
+// An occlusion model's mask is kept, XSeg's one channel or a face parser's classes: a
+// saturated blue patch over the cheek, which both models call "in front" (the parser: glasses),
+// stays the target's bit for bit, while the skin around it is swapped.
+TEST_F(NeuralFace, OcclusionModelsKeepWhatTheyMark) {
     const float iod = inter_ocular(landmarks_);
     const cv::Point2f cheek = (landmarks_[31] + landmarks_[3]) * 0.5f;
     const cv::Rect patch(cvRound(cheek.x - 0.15f * iod), cvRound(cheek.y - 0.15f * iod), cvRound(0.3f * iod),
@@ -299,22 +318,26 @@ TEST_F(NeuralFace, OcclusionModelKeepsWhatItMarks) {
     cv::Mat m = as_mat(target_);
     m(patch).setTo(cv::Scalar(0, 0, 255, 255));
     const cv::Rect core(patch.x + 3, patch.y + 3, patch.width - 6, patch.height - 6);
+    const cv::Mat inner = inner_face(target_, landmarks_);
+
+    for (const std::string& model : {occlusion_model(dir_), parser_model(dir_)}) {
+        FaceSettings s;
+        s.smooth = false;
+        s.occlusion_model = model;
+        ImageU8 kept = run(s).rgba;
+        cv::Mat diff;
+        cv::absdiff(as_mat(kept)(core), m(core), diff);
+        EXPECT_EQ(cv::countNonZero(diff.reshape(1) > 0), 0) << model << ": the marked patch was painted over";
+        cv::absdiff(as_mat(kept), m, diff);
+        cv::Mat grey;
+        cv::transform(diff, grey, cv::Matx14f(1 / 3.f, 1 / 3.f, 1 / 3.f, 0));
+        EXPECT_GT(cv::mean(grey, inner)[0], 5.0) << model << ": the face itself was not swapped";
+    }
 
     FaceSettings s;
-    s.smooth = false;
-    s.occlusion_model = occlusion_model(dir_);
-    ImageU8 kept = run(s).rgba;
-    cv::Mat diff;
-    cv::absdiff(as_mat(kept)(core), m(core), diff);
-    EXPECT_EQ(cv::countNonZero(diff.reshape(1) > 0), 0) << "the marked patch was painted over";
-    const cv::Mat inner = inner_face(target_, landmarks_);
-    cv::absdiff(as_mat(kept), m, diff);
-    cv::Mat grey;
-    cv::transform(diff, grey, cv::Matx14f(1 / 3.f, 1 / 3.f, 1 / 3.f, 0));
-    EXPECT_GT(cv::mean(grey, inner)[0], 5.0) << "the face itself was not swapped";
-
-    s.occlusion_model.clear();  // without it, the patch is swapped over
+    s.smooth = false;  // without a model, the patch is swapped over
     ImageU8 over = run(s).rgba;
+    cv::Mat diff;
     cv::absdiff(as_mat(over)(core), m(core), diff);
     EXPECT_GT(cv::countNonZero(diff.reshape(1) > 0), core.area() / 2);
 

@@ -56,6 +56,9 @@ constexpr ModelType kTypes[] = {
      "Apache-2.0"},
     {"XSeg occlusion mask", "--occlusion-model FILE", "[1,256,256,3] (BGR 0..1) -> [1,256,256,1] (1 = face)",
      "DeepFaceLab / FaceFusion", "GPL-3.0"},
+    {"BiSeNet face parser (CelebAMask-HQ classes)", "--occlusion-model FILE",
+     "[1,3,512,512] (ImageNet-normalised) -> [1,19,512,512] class scores", "zllrunning/face-parsing.PyTorch, FaceFusion",
+     "MIT"},
     {"RVM robust video matting", "--key ai:FILE",
      "src [1,3,H,W] (0..1) + r1i..r4i + downsample_ratio -> fgr, pha [1,1,H,W] + r1o..r4o (fed back per frame)",
      "PeterL1n/RobustVideoMatting", "GPL-3.0"},
@@ -224,10 +227,7 @@ void check(const std::string& path) {
              return std::string();
          }},
         {"occlusion model", "--occlusion-model " + path,
-         [&] {
-             face::ModelOcclusion o(path);
-             return std::string();
-         }},
+         [&] { return face::ModelOcclusion(path).parser() ? std::string("BiSeNet face parser, 19 classes") : std::string("XSeg layout"); }},
     };
     // Some layouts are shared (a selfie segmenter and an XSeg occluder both map [1,256,256,3]
     // to [1,256,256,1]): every kind the file fits is said, one line each.

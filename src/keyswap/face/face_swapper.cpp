@@ -76,7 +76,8 @@ const ParamTable<FaceSettings>& face_params() {
         {"enhance-blend", "Enhance blend", "How much of the restored face is used (with --enhance).", &S::enhance_blend,
          ParamType::Float, 0, 1},
         {"occlusion-model", "Occlusion model",
-         "An occlusion model (XSeg layout) that finds what covers the face, whatever its colour; implies --occlusion.",
+         "A model that finds what covers the face, whatever its colour: an occlusion model (XSeg layout) or a face "
+         "parser (BiSeNet layout: glasses, hair, hands stay the target's); implies --occlusion.",
          &S::occlusion_model, ParamType::String, 0, 0, "", false},
     });
     return t;
