@@ -18,6 +18,7 @@ FaceEnhancer::FaceEnhancer(const std::string& path) : model_(path, "GFPGAN face 
     const auto& out = model_.outputs()[0].shape;
     if (out.size() != 4 || (out[2] >= 0 && out[2] != side_))
         model_.refuse("expected an output of the input's size, found " + infer::shape_text(out));
+    model_.warm_up({{1, 3, side_, side_}});
 }
 
 void FaceEnhancer::enhance(const cv::Mat& region, const Landmarks& local, cv::Mat& restored, cv::Mat& coverage) {

@@ -36,6 +36,10 @@ NeuralSwapper::NeuralSwapper(const std::string& path) : model_(path, kWhat, 0) {
         model_.refuse("its last initializer '" + emap.name + "' should be the " + std::to_string(latent_size_) + "x" +
                       std::to_string(latent_size_) + " emap matrix, is " + infer::shape_text(emap.dims));
     emap_ = emap.values;
+    std::vector<std::vector<std::int64_t>> shapes(2);
+    shapes[target_input_] = {1, 3, side_, side_};
+    shapes[latent_input_] = {1, latent_size_};
+    model_.warm_up(shapes);
 }
 
 void NeuralSwapper::set_identity(std::span<const float> e, const std::string& embedder) {

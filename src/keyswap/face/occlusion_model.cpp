@@ -37,6 +37,7 @@ ModelOcclusion::ModelOcclusion(const std::string& path) : model_(path, "face occ
     if (!parser_ && !mask)
         model_.refuse("expected one mask channel of the input's size (XSeg) or 19 classes (BiSeNet face parser), found " +
                       infer::shape_text(out));
+    model_.warm_up({nhwc_ ? std::vector<std::int64_t>{1, side_, side_, 3} : std::vector<std::int64_t>{1, 3, side_, side_}});
 }
 
 void ModelOcclusion::visible(const cv::Mat& image, const Landmarks& local, cv::Mat& out) {
@@ -63,12 +64,20 @@ void ModelOcclusion::visible(const cv::Mat& image, const Landmarks& local, cv::M
     const float* m = res[0].GetTensorData<float>();
     map_.create(side_, side_, CV_32F);
     if (parser_) {
-        // The most likely class per pixel decides: face (1) or in front of it (0).
-        for (int i = 0; i < n; ++i) {
-            int best = 0;
-            for (int k = 1; k < kParserClasses; ++k)
-                if (m[static_cast<std::size_t>(k) * n + i] > m[static_cast<std::size_t>(best) * n + i]) best = k;
-            map_.ptr<float>()[i] = kFaceClass[best] ? 1.0f : 0.0f;
+        // The most likely class per pixel decides: face (1) or in front of it (0). Class by
+        // class over whole planes (contiguous, branch-free), not pixel by pixel across planes.
+        best_.assign(m, m + n);
+        float* face = map_.ptr<float>();
+        std::fill(face, face + n, kFaceClass[0] ? 1.0f : 0.0f);
+        for (int k = 1; k < kParserClasses; ++k) {
+            const float* plane = m + static_cast<std::size_t>(k) * n;
+            const float is_face = kFaceClass[k] ? 1.0f : 0.0f;
+            float* best = best_.data();
+            for (int i = 0; i < n; ++i) {
+                const bool wins = plane[i] > best[i];
+                best[i] = wins ? plane[i] : best[i];
+                face[i] = wins ? is_face : face[i];
+            }
         }
     } else {
         for (int i = 0; i < n; ++i) map_.ptr<float>()[i] = std::clamp(m[i], 0.0f, 1.0f);

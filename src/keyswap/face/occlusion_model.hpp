@@ -13,6 +13,7 @@
 // source photo's hair rim) stay the landmark-and-colour estimate's.
 // Thread safety: one per swapper (buffers reused).
 #include <string>
+#include <vector>
 
 #include "keyswap/face/alignment.hpp"
 #include "keyswap/face/occlusion.hpp"
@@ -39,6 +40,7 @@ private:
     SkinOcclusion guard_;
     AlignedCrop crop_;
     cv::Mat map_, pasted_, coverage_, visible_;
+    std::vector<float> best_;  // parser: the best class score so far, per pixel
 };
 
 }  // namespace keyswap::face

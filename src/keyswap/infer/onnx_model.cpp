@@ -152,6 +152,14 @@ std::span<float> OnnxModel::input(std::size_t index, const std::vector<std::int6
     return input_data_[index];
 }
 
+void OnnxModel::warm_up(const std::vector<std::vector<std::int64_t>>& shapes) {
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        auto in = input(i, shapes[i]);
+        std::fill(in.begin(), in.end(), 0.0f);
+    }
+    (void)run();
+}
+
 std::vector<Ort::Value> OnnxModel::run() {
     Stopwatch sw;
     const Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);

@@ -64,6 +64,10 @@ public:
     // Runs the model on input(); the outputs in the model's order.
     std::vector<Ort::Value> run();
 
+    // One run on zeros of these input shapes, at load: the runtime's first call allocates and
+    // plans, and would otherwise land on a live stream's first frame.
+    void warm_up(const std::vector<std::vector<std::int64_t>>& shapes);
+
     // Milliseconds of the last run (for the stage times).
     double last_ms() const { return last_ms_; }
 
