@@ -78,6 +78,21 @@ std::string enhancer_model(const std::string& dir, bool invert) {
     return path;
 }
 
+// CodeFormer layout: the image and a double fidelity weight -> -image + (weight - 0.5), so the
+// output is the inverted face only when keyswap feeds the weight it documents (0.5).
+std::string codeformer_model(const std::string& dir) {
+    OnnxBuilder b;
+    b.input("input", {1, 3, 512, 512}).input("weight", {1}, 11).output("output", {1, 3, 512, 512});
+    b.initializer("half", {}, {0.5f});
+    b.node("Neg", {"input"}, {"neg"});
+    b.node("Cast", {"weight"}, {"wf"}, {{"to", {1}, true}});
+    b.node("Sub", {"wf", "half"}, {"shift"});
+    b.node("Add", {"neg", "shift"}, {"output"});
+    const std::string path = dir + "/codeformer.onnx";
+    b.save(path);
+    return path;
+}
+
 // XSeg layout: [1,256,256,3] BGR in [0,1] -> [1,256,256,1] visible face: 1 + red - blue, so
 // skin (red above blue) is face and a saturated blue patch is something in front.
 std::string occlusion_model(const std::string& dir) {
@@ -301,6 +316,14 @@ TEST_F(NeuralFace, EnhancerPastesBackInRegisterAndBlends) {
     cv::absdiff(cv::Scalar::all(255) - rgb_a, rgb_c, diff);
     EXPECT_LT(cv::mean(diff, inner)[0], 8.0);
 
+    s.enhance = "codeformer:" + codeformer_model(dir_);
+    ImageU8 cf = run(s).rgba;
+    cv::Mat rgb_cf;
+    cv::cvtColor(as_mat(cf), rgb_cf, cv::COLOR_RGBA2RGB);
+    cv::absdiff(cv::Scalar::all(255) - rgb_a, rgb_cf, diff);
+    EXPECT_LT(cv::mean(diff, inner)[0], 8.0) << "CodeFormer layout";
+
+    s.enhance = "gfpgan:" + enhancer_model(dir_, true);
     s.enhance_blend = 0.0;
     ImageU8 d = run(s).rgba;
     cv::absdiff(as_mat(a), as_mat(d), diff);

@@ -26,7 +26,7 @@ void field_bytes(std::string& out, int field, const std::string& bytes) {
 }
 
 // ValueInfoProto: name, TypeProto{tensor_type{elem_type FLOAT, shape{dim...}}}.
-std::string value_info(const std::string& name, const std::vector<std::int64_t>& shape) {
+std::string value_info(const std::string& name, const std::vector<std::int64_t>& shape, int elem_type = 1) {
     std::string dims;
     for (auto d : shape) {
         std::string dim;
@@ -34,7 +34,7 @@ std::string value_info(const std::string& name, const std::vector<std::int64_t>&
         field_bytes(dims, 1, dim);
     }
     std::string tensor;
-    field_int(tensor, 1, 1);
+    field_int(tensor, 1, elem_type);
     field_bytes(tensor, 2, dims);
     std::string type;
     field_bytes(type, 1, tensor);
@@ -46,8 +46,8 @@ std::string value_info(const std::string& name, const std::vector<std::int64_t>&
 
 }  // namespace
 
-OnnxBuilder& OnnxBuilder::input(const std::string& name, const std::vector<std::int64_t>& shape) {
-    inputs_.push_back(value_info(name, shape));
+OnnxBuilder& OnnxBuilder::input(const std::string& name, const std::vector<std::int64_t>& shape, int type) {
+    inputs_.push_back(value_info(name, shape, type));
     return *this;
 }
 

@@ -12,8 +12,8 @@ namespace keyswap::test {
 
 class OnnxBuilder {
 public:
-    // Shape entries < 0 are open dimensions.
-    OnnxBuilder& input(const std::string& name, const std::vector<std::int64_t>& shape);
+    // Shape entries < 0 are open dimensions; type is ONNX's element type (1 float, 11 double).
+    OnnxBuilder& input(const std::string& name, const std::vector<std::int64_t>& shape, int type = 1);
     OnnxBuilder& output(const std::string& name, const std::vector<std::int64_t>& shape);
     struct Attr {
         std::string name;

@@ -54,6 +54,9 @@ constexpr ModelType kTypes[] = {
      "InsightFace (buffalo_l)", "non-commercial research"},
     {"GFPGAN 1.4 face enhancer", "--enhance gfpgan:FILE", "[1,3,512,512] (-1..1) -> [1,3,512,512]", "TencentARC/GFPGAN",
      "Apache-2.0"},
+    {"CodeFormer face enhancer", "--enhance codeformer:FILE",
+     "[1,3,512,512] (-1..1) + fidelity weight (one double, keyswap gives 0.5) -> [1,3,512,512]", "sczhou/CodeFormer",
+     "S-Lab License 1.0 (non-commercial)"},
     {"XSeg occlusion mask", "--occlusion-model FILE", "[1,256,256,3] (BGR 0..1) -> [1,256,256,1] (1 = face)",
      "DeepFaceLab / FaceFusion", "GPL-3.0"},
     {"BiSeNet face parser (CelebAMask-HQ classes)", "--occlusion-model FILE",
@@ -224,6 +227,11 @@ void check(const std::string& path) {
         {"GFPGAN face enhancer", "--enhance gfpgan:" + path,
          [&] {
              face::FaceEnhancer e(path);
+             return std::string();
+         }},
+        {"CodeFormer face enhancer", "--enhance codeformer:" + path,
+         [&] {
+             face::FaceEnhancer e(path, face::EnhancerKind::CodeFormer);
              return std::string();
          }},
         {"occlusion model", "--occlusion-model " + path,

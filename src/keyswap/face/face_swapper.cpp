@@ -71,7 +71,7 @@ const ParamTable<FaceSettings>& face_params() {
          &S::swapper, ParamType::String, 0, 0, "", false},
         {"embedder", "Embedder", "ArcFace identity model for a neural swapper (such as w600k_r50.onnx).", &S::embedder,
          ParamType::String, 0, 0, "", false},
-        {"enhance", "Enhance", "Restore the swapped face with a face restorer: gfpgan:FILE (such as GFPGANv1.4.onnx).",
+        {"enhance", "Enhance", "Restore the swapped face with a face restorer: gfpgan:FILE (such as GFPGANv1.4.onnx) or codeformer:FILE.",
          &S::enhance, ParamType::String, 0, 0, "", false},
         {"enhance-blend", "Enhance blend", "How much of the restored face is used (with --enhance).", &S::enhance_blend,
          ParamType::Float, 0, 1},
@@ -90,11 +90,11 @@ ModelSpec parse_swapper(const std::string& text) {
     fail(ErrorKind::Usage, "--swapper takes classic or inswapper:FILE, not '" + text + "'");
 }
 
-std::string parse_enhancer(const std::string& text) {
+EnhancerSpec parse_enhancer(const std::string& text) {
     if (text.empty() || text == "off") return {};
-    const std::string prefix = "gfpgan:";
-    if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size()) return text.substr(prefix.size());
-    fail(ErrorKind::Usage, "--enhance takes gfpgan:FILE, not '" + text + "'");
+    for (const std::string prefix : {"gfpgan:", "codeformer:"})
+        if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size()) return {prefix == "codeformer:", text.substr(prefix.size())};
+    fail(ErrorKind::Usage, "--enhance takes gfpgan:FILE or codeformer:FILE, not '" + text + "'");
 }
 
 AnalyserSettings analyser_settings(const FaceSettings& s) {
@@ -203,7 +203,8 @@ struct FaceSwapper::Impl {
                 if (!f.mirrored) ids.push_back(embedder.embed(f.rgb, f.landmarks));
             neural->set_identity(mean_identity(ids), s.embedder);
         }
-        if (const std::string file = parse_enhancer(s.enhance); !file.empty()) enhancer = std::make_unique<FaceEnhancer>(file);
+        if (const EnhancerSpec e = parse_enhancer(s.enhance); !e.model.empty())
+            enhancer = std::make_unique<FaceEnhancer>(e.model, e.codeformer ? EnhancerKind::CodeFormer : EnhancerKind::Gfpgan);
     }
 
     // How much of the target's inner mouth to keep. Always all with keep-mouth; otherwise as

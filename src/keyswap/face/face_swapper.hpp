@@ -77,8 +77,12 @@ struct ModelSpec {
 };
 // "classic" or "inswapper:FILE"; throws Error(Usage) naming the value otherwise.
 ModelSpec parse_swapper(const std::string& text);
-// "" (off) or "gfpgan:FILE": the enhancer's file, "" when off; throws Error(Usage) otherwise.
-std::string parse_enhancer(const std::string& text);
+// "" (off), "gfpgan:FILE" or "codeformer:FILE"; model "" when off; throws Error(Usage) otherwise.
+struct EnhancerSpec {
+    bool codeformer = false;
+    std::string model;
+};
+EnhancerSpec parse_enhancer(const std::string& text);
 
 // One row per setting; keys are the CLI flag names.
 const ParamTable<FaceSettings>& face_params();

@@ -166,9 +166,18 @@ std::vector<Ort::Value> OnnxModel::run() {
     if (given_.size() != inputs_.size() || std::count(given_.begin(), given_.end(), 0) > 0)
         refuse("not every input was given");  // a caller's bug, reported rather than crashed on
     std::vector<Ort::Value> in;
-    for (std::size_t i = 0; i < inputs_.size(); ++i)
-        in.push_back(Ort::Value::CreateTensor<float>(memory, input_data_[i].data(), input_data_[i].size(),
-                                                     input_shape_[i].data(), input_shape_[i].size()));
+    double_data_.resize(inputs_.size());
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+        if (inputs_[i].type == ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE) {
+            // A few models take a double control (CodeFormer's fidelity weight): given as float.
+            double_data_[i].assign(input_data_[i].begin(), input_data_[i].end());
+            in.push_back(Ort::Value::CreateTensor<double>(memory, double_data_[i].data(), double_data_[i].size(),
+                                                          input_shape_[i].data(), input_shape_[i].size()));
+        } else {
+            in.push_back(Ort::Value::CreateTensor<float>(memory, input_data_[i].data(), input_data_[i].size(),
+                                                         input_shape_[i].data(), input_shape_[i].size()));
+        }
+    }
     try {
         auto out = session_.Run(Ort::RunOptions{nullptr}, input_names_.data(), in.data(), in.size(), output_names_.data(),
                                 output_names_.size());

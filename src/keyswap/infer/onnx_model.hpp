@@ -58,7 +58,7 @@ public:
     [[noreturn]] void refuse(const std::string& why) const;
 
     // The model's input `index` (its order in inputs()), resized to `shape` (the buffer is kept
-    // between calls); every input is fed from these buffers.
+    // between calls); every input is fed from these buffers (converted for a double input).
     std::span<float> input(std::size_t index, const std::vector<std::int64_t>& shape);
     std::span<float> input(const std::vector<std::int64_t>& shape) { return input(0, shape); }
     // Runs the model on input(); the outputs in the model's order.
@@ -79,6 +79,7 @@ private:
     std::vector<std::vector<float>> input_data_;
     std::vector<std::vector<std::int64_t>> input_shape_;  // {} = a scalar
     std::vector<char> given_;
+    std::vector<std::vector<double>> double_data_;  // inputs the model takes as double
     double last_ms_ = 0;
 };
 
