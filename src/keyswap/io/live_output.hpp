@@ -30,7 +30,7 @@ namespace keyswap::io {
 enum class LiveOutputKind { VirtualCamera, Stream, Recording, Null };
 
 struct LiveEncodeOptions {
-    std::string preset = "veryfast";  // x264 preset for streams and recordings
+    std::string preset = "superfast";  // x264 preset for streams and recordings
     int crf = 23;                     // x264 quality for streams
     int bitrate_kbps = 6000;          // stream ceiling (x264 VBV max rate; VP9 target)
     std::string camera_format = "yuv420p";  // virtual camera: yuv420p | yuyv422
