@@ -11,6 +11,7 @@
 #include "keyswap/face/detector.hpp"
 
 using namespace keyswap;
+using test::error_of;
 using namespace keyswap::face;
 
 namespace {
@@ -22,15 +23,6 @@ std::unique_ptr<FaceDetector> make(DetectorKind kind, const char* rel) {
     return FaceDetector::create({kind, test::asset(rel).string()}, 800);
 }
 
-ErrorKind error_of(const std::function<void()>& f, std::string* message = nullptr) {
-    try {
-        f();
-    } catch (const Error& e) {
-        if (message) *message = e.what();
-        return e.kind();
-    }
-    return ErrorKind::Interrupted;  // "no error" for these tests
-}
 
 }  // namespace
 

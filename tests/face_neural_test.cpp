@@ -19,6 +19,9 @@
 
 using namespace keyswap;
 using namespace keyswap::face;
+using test::as_mat;
+using test::error_of;
+using test::largest_face;
 using test::OnnxBuilder;
 
 namespace {
@@ -127,7 +130,6 @@ std::string parser_model(const std::string& dir) {
 
 SourceImage source(const std::string& rel) { return {rel, test::load_rgba(rel)}; }
 
-cv::Mat as_mat(ImageU8& img) { return cv::Mat(img.height(), img.width(), CV_8UC4, img.data()); }
 
 // The inner face (eyes, nose, mouth; well inside every mask's ramp), CV_8U frame-sized.
 cv::Mat inner_face(const ImageU8& img, const Landmarks& l) {
@@ -140,24 +142,7 @@ cv::Mat inner_face(const ImageU8& img, const Landmarks& l) {
     return m;
 }
 
-Landmarks largest_face(const ImageU8& img) {
-    const auto& tracks = test::shared_analyser().analyse(img.view());
-    EXPECT_FALSE(tracks.empty());
-    const Track* best = &tracks.at(0);
-    for (auto& t : tracks)
-        if (inter_ocular(t.raw) > inter_ocular(best->raw)) best = &t;
-    return best->raw;
-}
 
-ErrorKind error_of(const std::function<void()>& f, std::string* message = nullptr) {
-    try {
-        f();
-    } catch (const Error& e) {
-        if (message) *message = e.what();
-        return e.kind();
-    }
-    return ErrorKind::Interrupted;  // "no error" for these tests
-}
 
 class NeuralFace : public ::testing::Test {
 protected:

@@ -42,11 +42,7 @@ Landmarks project_head(double yaw, double pitch) {
 }
 
 Landmarks largest_face(const ImageU8& img) {
-    const auto& found = shared_analyser().analyse(img.view());
-    EXPECT_FALSE(found.empty());
-    Landmarks best = found.at(0).raw;
-    for (auto& t : found)
-        if (inter_ocular(t.raw) > inter_ocular(best)) best = t.raw;
+    const Landmarks best = test::largest_face(img);
     shared_analyser().reset();
     return best;
 }

@@ -9,22 +9,14 @@
 
 using namespace keyswap;
 using namespace keyswap::face;
+using test::as_mat;
+using test::largest_face;
 
 namespace {
 
 SourceImage source(const std::string& rel) { return {rel, test::load_rgba(rel)}; }
 
-// Raw landmarks of the largest face in an image (what the swapper uses on a first frame).
-Landmarks largest_face(const ImageU8& img) {
-    const auto& tracks = test::shared_analyser().analyse(img.view());
-    EXPECT_FALSE(tracks.empty());
-    const Track* best = &tracks.at(0);
-    for (auto& t : tracks)
-        if (inter_ocular(t.raw) > inter_ocular(best->raw)) best = &t;
-    return best->raw;
-}
 
-cv::Mat as_mat(ImageU8& img) { return cv::Mat(img.height(), img.width(), CV_8UC4, img.data()); }
 
 // Counts pixels under `mask` (CV_8U, frame-sized) whose RGBA differ between a and b.
 int changed_under(ImageU8& a, ImageU8& b, const cv::Mat& mask) {

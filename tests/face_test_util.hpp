@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the face tests: decoding assets to keyswap images, and one analyser per
 // test binary (the 68-point model takes a second to load).
+#include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -29,5 +30,18 @@ inline face::FaceAnalyser& shared_analyser() {
     static face::FaceAnalyser a(face::AnalyserSettings{});
     return a;
 }
+
+// Raw landmarks of the largest face in an image (what the swapper uses on a first frame).
+inline face::Landmarks largest_face(const ImageU8& img) {
+    const auto& tracks = shared_analyser().analyse(img.view());
+    EXPECT_FALSE(tracks.empty());
+    const face::Track* best = &tracks.at(0);
+    for (auto& t : tracks)
+        if (face::inter_ocular(t.raw) > face::inter_ocular(best->raw)) best = &t;
+    return best->raw;
+}
+
+// An RGBA image's pixels as an OpenCV matrix (no copy).
+inline cv::Mat as_mat(ImageU8& img) { return cv::Mat(img.height(), img.width(), CV_8UC4, img.data()); }
 
 }  // namespace keyswap::test

@@ -13,6 +13,7 @@
 #include "test_support.hpp"
 
 using namespace keyswap;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -70,15 +71,6 @@ std::string make_body() {
     return b;
 }
 
-ErrorKind error_of(const std::function<void()>& f, std::string* message = nullptr) {
-    try {
-        f();
-    } catch (const Error& e) {
-        if (message) *message = e.what();
-        return e.kind();
-    }
-    return ErrorKind::Interrupted;  // "no error" for these tests
-}
 
 }  // namespace
 

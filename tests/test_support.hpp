@@ -1,8 +1,10 @@
 #pragma once
 // Shared helpers for keyswap's tests: asset paths, scratch folders, running the CLI.
 #include <filesystem>
+#include <functional>
 #include <string>
 
+#include "keyswap/core/error.hpp"
 #include "keyswap/core/image.hpp"
 
 namespace keyswap::test {
@@ -25,5 +27,17 @@ RunResult run_cli(const std::string& args);
 // Mean over all channels of |a-b|, and PSNR in dB (infinite for equal images).
 double mean_abs_diff(const ImageU8& a, const ImageU8& b);
 double psnr(const ImageU8& a, const ImageU8& b);
+
+// The kind of keyswap::Error that `f` throws (its message into `message`), or Interrupted as
+// "no error" (no test expects an interruption).
+inline ErrorKind error_of(const std::function<void()>& f, std::string* message = nullptr) {
+    try {
+        f();
+    } catch (const Error& e) {
+        if (message) *message = e.what();
+        return e.kind();
+    }
+    return ErrorKind::Interrupted;
+}
 
 }  // namespace keyswap::test

@@ -34,7 +34,10 @@ FaceEnhancer::FaceEnhancer(const std::string& path, EnhancerKind kind)
     const auto& out = model_.outputs()[0].shape;
     if (out.size() != 4 || (out[2] >= 0 && out[2] != side_))
         model_.refuse("expected an output of the input's size, found " + infer::shape_text(out));
-    warm_up();
+    std::vector<std::vector<std::int64_t>> shapes(model_.inputs().size());
+    shapes[image_in_] = {1, 3, side_, side_};
+    if (kind_ == EnhancerKind::CodeFormer && !model_.inputs()[weight_in_].shape.empty()) shapes[weight_in_] = {1};
+    model_.warm_up(shapes);
 }
 
 void FaceEnhancer::feed_weight() {
@@ -43,12 +46,6 @@ void FaceEnhancer::feed_weight() {
     model_.input(weight_in_, w.empty() ? std::vector<std::int64_t>{} : std::vector<std::int64_t>{1})[0] = kCodeFormerFidelity;
 }
 
-void FaceEnhancer::warm_up() {
-    auto in = model_.input(image_in_, {1, 3, side_, side_});
-    std::fill(in.begin(), in.end(), 0.0f);
-    feed_weight();
-    (void)model_.run();
-}
 
 void FaceEnhancer::enhance(const cv::Mat& region, const Landmarks& local, cv::Mat& restored, cv::Mat& coverage) {
     cut_aligned(region, local, FaceTemplate::Ffhq, side_, crop_);

@@ -33,7 +33,6 @@ public:
 
 private:
     void feed_weight();
-    void warm_up();
     infer::OnnxModel model_;
     EnhancerKind kind_;
     std::size_t image_in_ = 0, weight_in_ = 1;

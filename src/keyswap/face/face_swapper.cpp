@@ -187,7 +187,6 @@ struct FaceSwapper::Impl {
         face_params().validate(st);
         if (!s.occlusion_model.empty()) {
             occlusion = std::make_unique<ModelOcclusion>(s.occlusion_model);
-            s.occlusion = true;
         } else {
             occlusion = std::make_unique<SkinOcclusion>();
         }
@@ -303,8 +302,7 @@ struct FaceSwapper::Impl {
             shape.apply(target, reshaped);
             std::swap(target, reshaped);
         }
-        Landmarks local_landmarks;
-        std::copy(local.begin(), local.begin() + kLandmarks, local_landmarks.begin());
+        const Landmarks local_landmarks = landmarks_of(local);
         if (neural) {
             // The generator redraws the target's own face (its pose, expression, light), so
             // nothing of the source photo is warped and no source hair can show.
@@ -326,7 +324,9 @@ struct FaceSwapper::Impl {
                      roi.size());
         // Whatever covers the target's face stays: everywhere with --occlusion; otherwise only
         // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
-        occlusion->estimate(target, local, masks.hard(), s.occlusion ? OcclusionRegion::Face : OcclusionRegion::Forehead,
+        // An occlusion model is loaded to be used: it implies --occlusion.
+        const bool whole_face = s.occlusion || !s.occlusion_model.empty();
+        occlusion->estimate(target, local, masks.hard(), whole_face ? OcclusionRegion::Face : OcclusionRegion::Forehead,
                             occluded);
         // Nor is the source's own hair or background inside its outline pasted over the face.
         cv::compare(warped_usable, 128, unusable, cv::CMP_LT);
@@ -420,7 +420,6 @@ void FaceSwapper::update(const FaceSettings& next) {
     Impl& m = *impl_;
     FaceSettings s = next;
     face_params().keep_fixed(s, m.s);  // the caller reports refused keys; here they simply stay
-    if (!m.s.occlusion_model.empty()) s.occlusion = true;  // the model is loaded to be used
     if (s.faces != m.s.faces || s.face_order != m.s.face_order || s.reference_distance != m.s.reference_distance)
         m.selector = FaceSelector(s.faces, s.face_order, m.reference_emb, s.reference_distance);
     m.analyser.retune(s.detect_every, s.smooth);

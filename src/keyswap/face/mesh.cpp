@@ -56,4 +56,10 @@ Mesh shifted(const Mesh& m, cv::Point2f origin) {
     return out;
 }
 
+Landmarks landmarks_of(const Mesh& m) {
+    Landmarks l;
+    std::copy(m.begin(), m.begin() + kLandmarks, l.begin());
+    return l;
+}
+
 }  // namespace keyswap::face

@@ -21,6 +21,8 @@ Mesh make_mesh(const Landmarks& l);
 // Delaunay triangles over the mesh points as index triples (degenerate ones left out).
 std::vector<cv::Vec3i> triangulate(const Mesh& m);
 
+// The 68 landmarks a mesh was made from (its first points).
+Landmarks landmarks_of(const Mesh& m);
 // Mesh translated by -origin (into a region's pixels).
 Mesh shifted(const Mesh& m, cv::Point2f origin);
 

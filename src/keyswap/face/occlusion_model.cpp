@@ -90,9 +90,7 @@ void ModelOcclusion::visible(const cv::Mat& image, const Landmarks& local, cv::M
 void ModelOcclusion::estimate(const cv::Mat& image, const Mesh& mesh, const cv::Mat& area, OcclusionRegion region,
                               cv::Mat& occluded) {
     if (region != OcclusionRegion::Face) return guard_.estimate(image, mesh, area, region, occluded);
-    Landmarks local;
-    std::copy(mesh.begin(), mesh.begin() + kLandmarks, local.begin());
-    visible(image, local, visible_);
+    visible(image, landmarks_of(mesh), visible_);
     cv::compare(visible_, 0.5, occluded, cv::CMP_LT);
     cv::bitwise_and(occluded, area, occluded);
 }
