@@ -12,7 +12,9 @@
 #include "keyswap/core/thread_pool.hpp"
 #include "keyswap/pipeline/interrupt.hpp"
 #include "keyswap/pipeline/settings.hpp"
+#include "keyswap/pipeline/file_job.hpp"
 #include "keyswap/pipeline/stream.hpp"
+#include "keyswap/scale/scale_job.hpp"
 #include "keyswap/io/frames.hpp"
 
 namespace keyswap::app {
@@ -22,6 +24,7 @@ struct ProcessArgs {
     std::string input, output, settings_file;
     bool watch = false;
     std::shared_ptr<FlagValues> flags = std::make_shared<FlagValues>();
+    scale::ScaleOptions scale;
 };
 
 // Settings that do nothing in this configuration: say so rather than let the user wonder.
@@ -43,43 +46,37 @@ void warn_ignored(const pipeline::Settings& s, const io::OutputFormat& out) {
 
 void run_process(const ProcessArgs& a) {
     if (a.watch && a.settings_file.empty()) fail(ErrorKind::Usage, "--watch needs --settings FILE (the file it watches)");
-    const pipeline::Settings settings = pipeline::load_settings(a.settings_file, *a.flags);
-    pipeline::StreamJob job;
+    pipeline::FileJob job;
     job.input = a.input;
     job.output = a.output;
-    job.encode = settings.encode;
-    job.keep_audio = !settings.run.no_audio;
-    const io::FrameRange range = io::parse_frame_range(settings.run.frames);
-    job.reader.first_frame = range.first;
-    job.reader.last_frame = range.last;
+    job.settings = pipeline::load_settings(a.settings_file, *a.flags);
+    const pipeline::Settings& settings = job.settings;
     warn_ignored(settings, io::choose_output_format(a.output, settings.encode));
-    ThreadPool::set_shared_threads(settings.run.threads);
-    infer::set_execution_provider(settings.run.provider);
+    if (a.scale.chunks > 0 || a.scale.chunk_frames > 0) {
+        if (a.watch) fail(ErrorKind::Usage, "--watch does not apply to a job split into chunks");
+        scale::run_chunked({a.input, a.output, settings}, a.scale);
+        return;
+    }
     pipeline::install_interrupt_handler();
-    const pipeline::PassConfig& config = settings.pass;
-    pipeline::FramePass pass(config, ThreadPool::shared());
     std::unique_ptr<pipeline::SettingsFileWatcher> watcher;
     if (a.watch) {
-        auto slot = std::make_shared<pipeline::PassSlot>(std::make_shared<const pipeline::PassConfig>(config));
-        pass.follow(slot);
+        auto slot = std::make_shared<pipeline::PassSlot>(std::make_shared<const pipeline::PassConfig>(settings.pass));
+        job.follow = slot;
         watcher = std::make_unique<pipeline::SettingsFileWatcher>(
             a.settings_file, *a.flags, slot, [](const std::string& why) { spdlog::warn("keyswap: {}", why); });
     }
-    job.side_inputs = pass.input_files();
-    job.side_outputs = pass.output_files();
-    pipeline::FrameWork work;
-    work.start = [&](const io::MediaInfo& in, const io::OutputFormat& out) { pass.start(in, out); };
-    work.process = [&](Frame& f) { pass.process(f); };
     const bool quiet = settings.run.quiet;
     Progress progress(!quiet);
-    const auto stats = pipeline::run_stream(job, work, [&](auto done, auto total, double fps) {
+    const auto result = pipeline::run_file_job(job, [&](auto done, auto total, double fps) {
         progress.update(done, total, fps);
     });
     progress.finish();
     if (watcher && !quiet && watcher->reloads() > 0)
         std::fprintf(stderr, "keyswap: settings reloaded %d times while running\n", watcher->reloads());
     if (!quiet) {
-        const auto& sum = pass.summary();
+        const auto& stats = result.stream;
+        const auto& sum = result.summary;
+        const auto& config = settings.pass;
         std::fprintf(stderr, "keyswap: wrote %s (%lld frames, %.1f fps%s)\n", a.output.c_str(),
                      static_cast<long long>(stats.frames), stats.fps, stats.audio ? ", audio kept" : "");
         if (config.keyer && !sum.screen.empty()) std::fprintf(stderr, "keyswap: keyed %s\n", sum.screen.c_str());
@@ -98,6 +95,26 @@ void add_process(CLI::App& app) {
     cmd->add_option("--settings", a->settings_file, "Settings file (JSON, see `keyswap settings`); flags override it");
     cmd->add_flag("--watch", a->watch, "Reload the --settings file whenever it changes, between two frames");
     add_schema_flags(cmd, pipeline::process_schema(), a->flags);
+    // Scale-out (docs/SCALE.md): the same job cut into frame-range chunks run as separate
+    // processes or cluster tasks, then stitched.
+    const std::string g = "Scale-out";
+    auto& o = a->scale;
+    cmd->add_option("--chunks", o.chunks, "Split the job into N frame-range chunks run in parallel, then stitched")
+        ->group(g)->check(CLI::Range(1, 100000));
+    cmd->add_option("--chunk-frames", o.chunk_frames, "Split into chunks of K frames instead")->group(g)->check(CLI::Range(1, 1 << 30));
+    cmd->add_option("--scheduler", o.scheduler, "Where chunks run: local (processes here) or slurm (a job array)")
+        ->group(g)->transform(CLI::CheckedTransformer(std::map<std::string, scale::Scheduler>{
+            {"local", scale::Scheduler::Local}, {"slurm", scale::Scheduler::Slurm}}));
+    cmd->add_option("--chunk-dir", o.chunk_dir, "Folder for chunks, logs and job scripts, seen by every node (default OUTPUT.chunks)")->group(g);
+    cmd->add_option("--warm-up", o.warm_up, "Frames before each chunk processed and dropped so tracks and smoothing carry over (default: 2 s of the input)")
+        ->group(g)->check(CLI::Range(0, 100000));
+    cmd->add_option("--parallel", o.parallel, "local: chunk processes at once (default: one per core)")->group(g)->check(CLI::Range(1, 1024));
+    cmd->add_option("--partition", o.partition, "slurm: the partition to submit to")->group(g);
+    cmd->add_option("--sbatch-arg", o.sbatch_args, "slurm: an extra sbatch argument, e.g. --sbatch-arg=--cpus-per-task=4 (repeatable)")
+        ->group(g)->allow_extra_args(false);
+    cmd->add_flag("--detach", o.detach, "slurm: submit and return without waiting")->group(g);
+    cmd->add_flag("--dry-run", o.dry_run, "Print the chunk plan and the job scripts; run nothing")->group(g);
+    cmd->add_flag("--keep-chunks", o.keep_chunks, "Keep the chunk folder after a good stitch")->group(g);
     cmd->callback([a] { run_process(*a); });
 }
 

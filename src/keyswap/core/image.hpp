@@ -92,6 +92,10 @@ struct Frame {
     std::int64_t index = 0;        // 0-based position in the input
     double time = 0.0;             // presentation time in seconds
     std::int64_t pts = 0;          // in the stream's time base
+    // A frame before the requested range, decoded only so that history-dependent stages
+    // (tracks, smoothing, the temporal matte) reach the range's first frame as a run from the
+    // start would: processed, never written (see ReaderOptions::warm_up).
+    bool warm_up = false;
 };
 
 }  // namespace keyswap

@@ -66,6 +66,8 @@ struct MediaReader::Impl {
     std::int64_t start_pts = AV_NOPTS_VALUE;  // video pts of the range's first frame
     std::int64_t last_pts = AV_NOPTS_VALUE;
     std::int64_t end_pts = AV_NOPTS_VALUE;    // set when the range ends before the file does
+    std::int64_t time_origin = AV_NOPTS_VALUE;  // pts of the first frame delivered (warm-up or not)
+    std::int64_t warm_delivered = 0;
     std::deque<AudioPacket> pending_audio;
 
     void open() {
@@ -290,20 +292,26 @@ bool MediaReader::read(Frame& out) {
             av_frame_unref(f);
             return false;
         }
-        if (index < m.opt.first_frame) {
+        const bool warm = index < m.opt.first_frame;
+        if (warm) m.drop_audio_before(pts);
+        if (warm && index < m.opt.first_frame - m.opt.warm_up) {
             av_frame_unref(f);
-            m.drop_audio_before(pts);
             continue;
         }
         m.check_size(f->width, f->height);  // an image sequence may change size mid-way
-        if (m.start_pts == AV_NOPTS_VALUE) m.start_pts = pts;
+        if (m.time_origin == AV_NOPTS_VALUE) m.time_origin = pts;
+        if (!warm && m.start_pts == AV_NOPTS_VALUE) m.start_pts = pts;
         m.last_pts = pts;
         m.convert.to_rgba(f, out.rgba, m.path);
         AVStream* vs = m.fmt->streams[m.video];
         out.has_alpha = m.info.has_alpha;
-        out.index = m.delivered++;
-        out.pts = pts - m.start_pts;
-        out.time = out.pts * av_q2d(vs->time_base);
+        out.warm_up = warm;
+        // Warm-up frames count down to the range's first frame (index -1 just before it); the
+        // range's pts starts at 0 and times run on from the warm-up's without a jump.
+        out.index = warm ? index - m.opt.first_frame : m.delivered++;
+        out.pts = warm ? -(m.opt.first_frame - index) : pts - m.start_pts;
+        out.time = (pts - m.time_origin) * av_q2d(vs->time_base);
+        if (warm) ++m.warm_delivered;
         av_frame_unref(f);
         return true;
     }
@@ -339,6 +347,10 @@ int MediaReader::audio_tb_den() const { return impl_->audio >= 0 ? impl_->fmt->s
 double MediaReader::range_start() const {
     auto& m = *impl_;
     return m.start_pts == AV_NOPTS_VALUE ? 0.0 : m.start_pts * av_q2d(m.fmt->streams[m.video]->time_base);
+}
+double MediaReader::range_end() const {
+    auto& m = *impl_;
+    return m.end_pts == AV_NOPTS_VALUE ? -1.0 : m.end_pts * av_q2d(m.fmt->streams[m.video]->time_base);
 }
 std::int64_t MediaReader::frames_read() const { return impl_->delivered; }
 std::size_t MediaReader::audio_backlog() const { return impl_->pending_audio.size(); }

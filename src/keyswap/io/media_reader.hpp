@@ -21,6 +21,9 @@ namespace keyswap::io {
 struct ReaderOptions {
     std::int64_t first_frame = 0;    // frames before this are decoded and dropped
     std::int64_t last_frame = -1;    // inclusive; -1 = to the end
+    // Up to this many frames just before first_frame are delivered with Frame::warm_up set
+    // (their pts negative, their times continuous with the range's), the others dropped.
+    std::int64_t warm_up = 0;
     bool want_audio = true;          // collect audio packets for passthrough
     double sequence_fps = 25.0;      // frame rate assumed for image sequences
 };
@@ -54,6 +57,9 @@ public:
     int audio_tb_den() const;
     // Time of the range's first frame in seconds (audio is cut from here).
     double range_start() const;
+    // Time of the first frame after the range, once read() has met it; -1 while unknown or
+    // when the range runs to the end of the file.
+    double range_end() const;
     std::int64_t frames_read() const;
     // Audio packets read but not yet taken (bounded while frames before the range are skipped).
     std::size_t audio_backlog() const;

@@ -355,6 +355,7 @@ void Keyer::process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& 
 }
 
 const KeyReport& Keyer::report() const { return impl_->report; }
+void Keyer::take_screen_from(const Frame& frame) { impl_->find_screen_colour(frame); }
 void Keyer::validate(const KeyerSettings& n) {
     validate_ranges(n);
     (void)parse_key(n.key);

@@ -87,6 +87,10 @@ public:
     void process_with_matte(Frame& frame, const ImageF32& alpha, ThreadPool& pool);
 
     const KeyReport& report() const;
+    // Takes the screen colour from `frame` now, as the first frame processed would (a chunk of
+    // a longer job takes it from the job's first frame, so every chunk keys against the same
+    // colour). Nothing changes once the colour is known or when keying by plate or model.
+    void take_screen_from(const Frame& frame);
     const KeyerSettings& settings() const;
     // Checks settings as the constructor and update() do. Throws Error(Usage) naming the key.
     static void validate(const KeyerSettings& s);

@@ -79,6 +79,12 @@ const ImageU8& Background::next(int width, int height) {
         }
         return scaled_;
     }
+    advance();
+    scale_rgba(decoded_.rgba, scaled_, width, height, fit_);
+    return scaled_;
+}
+
+void Background::advance() {
     Frame f;
     if (reader_->read(f)) {
         decoded_ = std::move(f);
@@ -90,8 +96,11 @@ const ImageU8& Background::next(int width, int height) {
         if (reader_->read(f)) decoded_ = std::move(f);
     }
     if (!have_decoded_) fail(ErrorKind::Input, "background video has no frames", spec_);
-    scale_rgba(decoded_.rgba, scaled_, width, height, fit_);
-    return scaled_;
+}
+
+void Background::skip(std::int64_t frames) {
+    if (!reader_) return;
+    for (std::int64_t i = 0; i < frames; ++i) advance();
 }
 
 }  // namespace keyswap::pipeline

@@ -29,10 +29,15 @@ public:
 
     // The background for the next output frame, scaled to width x height.
     const ImageU8& next(int width, int height);
+    // Moves a video background on by `frames` output frames (a chunk that starts mid-way, as
+    // the whole run would reach it); a still has nothing to move.
+    void skip(std::int64_t frames);
     bool is_video() const { return reader_ != nullptr; }
     bool is_color() const { return is_color_; }
 
 private:
+    void advance();  // decodes the next video frame (looping or holding at the end)
+
     std::string spec_;
     BackgroundFit fit_;
     BackgroundEnd end_;

@@ -189,6 +189,15 @@ std::vector<std::string> FramePass::update(const PassConfig& requested) {
     return refused;
 }
 
+void FramePass::set_output_offset(std::int64_t frames) {
+    output_offset_ = frames;
+    if (background_) background_->skip(frames);
+}
+
+void FramePass::prime(const Frame& first) {
+    if (keyer_) keyer_->take_screen_from(first);
+}
+
 void FramePass::process(Frame& frame) {
     if (slot_) {
         if (auto snap = slot_->take_if_newer(slot_seen_)) {
@@ -222,13 +231,14 @@ void FramePass::process(Frame& frame) {
     }
     if (swapper_) {
         const auto r = swapper_->process(frame, matte, pool_, &times_);
-        if (r.found > 0) ++summary_.frames_with_faces;
-        summary_.faces_swapped += r.swapped;
+        if (r.found > 0 && !frame.warm_up) ++summary_.frames_with_faces;
+        if (!frame.warm_up) summary_.faces_swapped += r.swapped;
     }
+    if (frame.warm_up) return;
     if (!config_.options.debug_matte.empty() && matte) {
         const std::string& pattern = config_.options.debug_matte;
         const bool per_frame = io::is_frame_pattern(pattern);
-        if (per_frame || summary_.frames == 0) {
+        if (per_frame || (summary_.frames == 0 && output_offset_ == 0)) {
             Frame m;
             m.rgba.reshape(w, h, 4);
             for (int y = 0; y < h; ++y) {
@@ -240,7 +250,7 @@ void FramePass::process(Frame& frame) {
                     d[x * 4 + 3] = 255;
                 }
             }
-            io::write_image(per_frame ? io::expand_frame_pattern(pattern, frame.index) : pattern, m);
+            io::write_image(per_frame ? io::expand_frame_pattern(pattern, frame.index + output_offset_) : pattern, m);
         }
     }
     Stopwatch sw;

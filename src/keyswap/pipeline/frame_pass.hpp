@@ -79,7 +79,17 @@ public:
     // with alpha unless there is a background. Throws Error(Usage).
     void start(const io::MediaInfo& input, const io::OutputFormat& output);
     // Runs the pass on one frame. With a followed slot, first takes its newest snapshot.
+    // A warm-up frame (Frame::warm_up) only moves the history-dependent stages on (the key's
+    // temporal state, face tracks and smoothing): no side output, no compositing, not counted.
     void process(Frame& frame);
+
+    // For a run that starts `frames` output frames into a longer job (a chunk): the first
+    // frame is numbered `frames` in per-frame side outputs and a video background starts at
+    // that frame, as the whole run would have them. Call before the first frame.
+    void set_output_offset(std::int64_t frames);
+    // Takes what a run fixes on its first frame (the screen colour) from `first`, the whole
+    // job's first frame, so a chunk keys as the whole run does. Call before the first frame.
+    void prime(const Frame& first);
 
     // Live settings: from now on, before each frame, take the newest snapshot published to
     // `slot` (when newer than the one in use) and apply it with update(). A snapshot that
@@ -115,6 +125,7 @@ private:
     PassSummary summary_;
     std::shared_ptr<const PassSlot> slot_;
     std::uint64_t slot_seen_ = 0;
+    std::int64_t output_offset_ = 0;
 };
 
 }  // namespace keyswap::pipeline

@@ -96,6 +96,10 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
             while (auto item = processed.pop()) {
                 for (auto& a : item->audio) writer.write_audio(a);
                 if (item->last) continue;
+                if (item->frame.warm_up) {
+                    pool.give(std::move(item->frame));
+                    continue;
+                }
                 writer.write(item->frame);
                 pool.give(std::move(item->frame));
                 ++written;
@@ -124,6 +128,10 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
                     throw Error(e.kind(), e.detail() + " (frame " + std::to_string(item->frame.index) + ")",
                                 job.input.string());
                 }
+                if (item->frame.warm_up) {
+                    if (!processed.push(std::move(*item))) break;
+                    continue;
+                }
                 ++passed;
                 if (progress) progress(passed, total, passed / std::max(1e-9, clock.ms() / 1000.0));
             }
@@ -148,6 +156,8 @@ StreamStats run_stream(const StreamJob& job, const FrameWork& work, const Progre
     s.fps = written / std::max(1e-9, s.seconds);
     s.audio = writer.has_audio();
     s.input = info;
+    s.range_start = reader.range_start();
+    s.range_end = reader.range_end();
     return s;
 }
 

@@ -39,6 +39,8 @@ struct StreamStats {
     double fps = 0.0;
     bool audio = false;
     io::MediaInfo input;
+    double range_start = 0.0;  // input time of the first frame written, seconds
+    double range_end = -1.0;   // input time of the frame after the range (-1: the range ran to the end)
 };
 
 // Called on the pass thread, in frame order. Called once before the first frame with the
