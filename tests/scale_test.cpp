@@ -307,6 +307,31 @@ TEST_F(Scale, DryRunPrintsTheSlurmScriptsAndWritesNothing) {
     EXPECT_NE(run_cli(swap_args(clip, dir / "out.mp4") + " --chunks 0").exit_code, 0);
 }
 
+// Another scheduler (a Kubernetes Indexed Job): the plan is written, the commands printed,
+// and running them by hand in any order gives the job's output.
+TEST_F(Scale, PlanOnlyWritesTheFolderAndItsCommandsMakeTheOutput) {
+    const auto clip = face_clip(48);
+    const auto dir = scratch("scale-plan-only");
+    const auto out = dir / "out.mkv", chunks = dir / "out.mkv.chunks";
+    const auto r = run_cli(swap_args(clip, out) + " --chunks 2 --plan-only");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(chunks / "manifest.json"));
+    EXPECT_TRUE(fs::exists(chunks / "settings.json"));
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_NE(r.out.find(" chunk " + chunks.string() + " 1\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" stitch " + chunks.string() + "\n"), std::string::npos) << r.out;
+    ASSERT_EQ(run_cli("chunk " + q(chunks) + " 1").exit_code, 0);
+    const auto early = run_cli("stitch " + q(chunks));
+    EXPECT_NE(early.exit_code, 0);
+    EXPECT_NE(early.err.find("chunk 0 (frames 0-23)"), std::string::npos) << early.err;
+    EXPECT_NE(run_cli("chunk " + q(chunks) + " 7").exit_code, 0) << "no such chunk";
+    ASSERT_EQ(run_cli("chunk " + q(chunks) + " 0").exit_code, 0);
+    ASSERT_EQ(run_cli("stitch " + q(chunks)).exit_code, 0);
+    const auto single = dir / "single.mkv";
+    ASSERT_EQ(run_cli(swap_args(clip, single)).exit_code, 0);
+    EXPECT_EQ(compare(single, out).identical, 48u);
+}
+
 // A single-node Slurm cluster from Debian's packages, started for the test in a temporary
 // folder (tests/slurm/cluster.sh). scripts/test installs Slurm and sets KEYSWAP_REQUIRE_SLURM,
 // so in CI a missing Slurm fails instead of skipping.

@@ -114,6 +114,7 @@ void add_process(CLI::App& app) {
         ->group(g)->allow_extra_args(false);
     cmd->add_flag("--detach", o.detach, "slurm: submit and return without waiting")->group(g);
     cmd->add_flag("--dry-run", o.dry_run, "Print the chunk plan and the job scripts; run nothing")->group(g);
+    cmd->add_flag("--plan-only", o.plan_only, "Write the chunk folder and print the chunk and stitch commands, for another scheduler; run nothing")->group(g);
     cmd->add_flag("--keep-chunks", o.keep_chunks, "Keep the chunk folder after a good stitch")->group(g);
     cmd->callback([a] { run_process(*a); });
 }

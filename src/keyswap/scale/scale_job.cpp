@@ -145,6 +145,12 @@ void run_chunked(const ScaleRequest& req, const ScaleOptions& o) {
     pipeline::save_settings(chunk_settings(req.settings), plan.settings_file());
     const std::vector<std::size_t> todo = plan.missing();
     say(quiet, summary + (reused > 0 ? "; " + std::to_string(reused) + " already done, reused" : ""));
+    if (o.plan_only) {
+        const std::string exe = self_executable().string();
+        for (std::size_t i : todo) std::cout << exe << " chunk " << plan.dir.string() << " " << i << "\n";
+        std::cout << exe << " stitch " << plan.dir.string() << "\n";
+        return;
+    }
     Stopwatch clock;
 
     if (o.scheduler == Scheduler::Local) {

@@ -28,6 +28,7 @@ struct ScaleOptions {
     std::vector<std::string> sbatch_args;  // slurm: passed to both sbatch calls as they are
     bool detach = false;             // slurm: submit and return
     bool dry_run = false;            // print the plan and job scripts, run nothing, write nothing
+    bool plan_only = false;          // write the chunk folder (manifest, settings), run nothing: for other schedulers
     bool keep_chunks = false;        // keep the chunk folder after a good stitch
 };
 
