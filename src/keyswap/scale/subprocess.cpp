@@ -52,10 +52,10 @@ Child& Child::operator=(Child&& o) noexcept {
 }
 Child::~Child() { stop(); }
 
-std::optional<int> Child::poll() {
-    if (pid_ <= 0) return status_;
+void Child::reap(int flags) {
+    if (pid_ <= 0) return;
     int st = 0;
-    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    const pid_t r = ::waitpid(pid_, &st, flags);
     if (r == pid_) {
         status_ = decode_status(st);
         pid_ = -1;
@@ -63,21 +63,15 @@ std::optional<int> Child::poll() {
         status_ = -1;
         pid_ = -1;
     }
+}
+
+std::optional<int> Child::poll() {
+    reap(WNOHANG);
     return status_;
 }
 
 int Child::wait() {
-    while (pid_ > 0) {
-        int st = 0;
-        const pid_t r = ::waitpid(pid_, &st, 0);
-        if (r == pid_) {
-            status_ = decode_status(st);
-            pid_ = -1;
-        } else if (r < 0 && errno != EINTR) {
-            status_ = -1;
-            pid_ = -1;
-        }
-    }
+    while (pid_ > 0) reap(0);
     return status_.value_or(-1);
 }
 

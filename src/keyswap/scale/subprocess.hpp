@@ -28,6 +28,8 @@ public:
     void stop();  // SIGTERM, a moment's grace, then SIGKILL; reaps it
 
 private:
+    void reap(int waitpid_flags);  // records the exit status once the process has ended
+
     friend Child spawn(const std::vector<std::string>& argv, const std::filesystem::path& log);
     pid_t pid_ = -1;
     std::optional<int> status_;
