@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scale-out on this machine: a single run against --scheduler local with N chunks, and the
 # same job through a single-node Slurm cluster (tests/slurm/cluster.sh) for the overhead per
-# job. The clip is the demo's generated green-screen scene with a face, with a tone as audio.
+# job, with chunks in the output's codec (the default) and as lossless FFV1 intermediates.
+# The clip is the demo's generated green-screen scene with a face, with a tone as audio.
 #   bench/scale.sh [FRAMES=240] [CHUNKS=2]
 # Needs: a built keyswap (build/keyswap), ../shared/assets (the face photos), and for the
 # Slurm row slurmctld, slurmd and slurm-client (skipped when absent).
@@ -22,9 +23,11 @@ JOB=(-q -i "$W/clip.mp4" --key auto --source "$ASSETS/faces/biden.jpg" --backgro
 t() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
 single=$(t "$K" process "${JOB[@]}" -o "$W/single.mp4")
 local_t=$(t "$K" process "${JOB[@]}" -o "$W/local.mp4" --chunks "$CHUNKS" --scheduler local)
+lossless_t=$(t "$K" process "${JOB[@]}" -o "$W/lossless.mp4" --chunks "$CHUNKS" --scheduler local --lossless-chunks)
 printf 'frames %s (1280x720), cores %s\n' "$FRAMES" "$(nproc)"
 printf 'single run          %6.2f s  (%.1f fps)\n' "$single" "$(echo "$FRAMES / $single" | bc -l)"
-printf 'local, %s chunks     %6.2f s  speed-up %.2fx\n' "$CHUNKS" "$local_t" "$(echo "$single / $local_t" | bc -l)"
+printf 'local, %s chunks     %6.2f s  speed-up %.2fx  (chunks in H.264, joined without re-encoding)\n' "$CHUNKS" "$local_t" "$(echo "$single / $local_t" | bc -l)"
+printf 'local, %s lossless   %6.2f s  speed-up %.2fx  (FFV1 chunks, encoded once by the stitch)\n' "$CHUNKS" "$lossless_t" "$(echo "$single / $lossless_t" | bc -l)"
 if command -v slurmctld >/dev/null 2>&1 || [ -x /usr/sbin/slurmctld ]; then
   "$ROOT/tests/slurm/cluster.sh" start "$W/slurm" >/dev/null
   export SLURM_CONF="$W/slurm/slurm.conf"

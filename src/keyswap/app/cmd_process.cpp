@@ -116,6 +116,9 @@ void add_process(CLI::App& app) {
     cmd->add_flag("--dry-run", o.dry_run, "Print the chunk plan and the job scripts; run nothing")->group(g);
     cmd->add_flag("--plan-only", o.plan_only, "Write the chunk folder and print the chunk and stitch commands, for another scheduler; run nothing")->group(g);
     cmd->add_flag("--keep-chunks", o.keep_chunks, "Keep the chunk folder after a good stitch")->group(g);
+    cmd->add_flag("--lossless-chunks", o.lossless_chunks,
+                  "Chunks as FFV1 intermediates encoded once by the stitch (default: chunks in the output's codec, joined without re-encoding)")
+        ->group(g);
     cmd->callback([a] { run_process(*a); });
 }
 

@@ -18,7 +18,7 @@ struct StitchArgs {
     std::vector<std::string> inputs;
     std::string output, audio_from, codec, preset;
     int crf = -1;
-    bool keep_chunks = false, quiet = false;
+    bool keep_chunks = false, quiet = false, reencode = false;
 };
 
 void run_stitch(const StitchArgs& a) {
@@ -43,11 +43,13 @@ void run_stitch(const StitchArgs& a) {
         job.encode.codec = a.codec;
         job.encode.crf = a.crf;
         job.encode.preset = a.preset;
+        job.reencode = a.reencode;
         r = scale::stitch(job);
     }
     if (!a.quiet)
-        std::fprintf(stderr, "keyswap: stitched %s (%lld frames%s) in %.1f s\n", output.c_str(), static_cast<long long>(r.frames),
-                     r.audio ? ", audio kept" : "", r.seconds);
+        std::fprintf(stderr, "keyswap: stitched %s (%lld frames%s, %s) in %.1f s\n", output.c_str(),
+                     static_cast<long long>(r.frames), r.audio ? ", audio kept" : "",
+                     r.copied ? "copied without re-encoding" : "encoded once", r.seconds);
 }
 
 void add_stitch(CLI::App& app) {
@@ -60,6 +62,8 @@ void add_stitch(CLI::App& app) {
     cmd->add_option("--crf", a->crf, "Output CRF (chunk files given by hand)")->check(CLI::Range(0, 63));
     cmd->add_option("--preset", a->preset, "Output x264/x265 preset (chunk files given by hand)");
     cmd->add_flag("--keep-chunks", a->keep_chunks, "Keep a folder's chunk files after a good stitch");
+    cmd->add_flag("--reencode", a->reencode,
+                  "Decode and encode even when the files are already in the output's codec (chunk files given by hand)");
     cmd->add_flag("-q,--quiet", a->quiet, "No summary line");
     cmd->callback([a] { run_stitch(*a); });
 }

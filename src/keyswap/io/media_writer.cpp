@@ -9,6 +9,7 @@
 #include "keyswap/io/audio_carry.hpp"
 #include "keyswap/io/av_util.hpp"
 #include "keyswap/io/frames.hpp"
+#include "keyswap/io/muxed_file.hpp"
 #include "keyswap/io/rgba_convert.hpp"
 
 extern "C" {
@@ -62,18 +63,13 @@ void tune_encoder(AVCodecContext* c, const OutputFormat& f, const EncodeOptions&
     }
 }
 
-std::string temp_name(const fs::path& final_path) {
-    return final_path.string() + ".partial-" + std::to_string(::getpid());
-}
-
 }  // namespace
 
 struct MediaWriter::Impl {
     fs::path final_path;
-    std::string write_path;  // where the muxer writes
     OutputFormat fmt;
     VideoParams vp;
-    AVFormatContext* out = nullptr;
+    std::unique_ptr<MuxedFile> mux;  // before the streams' owners: they go first
     av::CodecPtr enc;
     AVStream* vstream = nullptr;
     std::unique_ptr<AudioCarry> audio;
@@ -82,22 +78,15 @@ struct MediaWriter::Impl {
     av::PacketPtr pkt = av::make_packet();
     std::int64_t last_pts = AV_NOPTS_VALUE;
     std::int64_t written = 0;
-    bool header = false;
-    bool finished = false;
 
     ~Impl() {
-        if (out) {
-            if (!(out->oformat->flags & AVFMT_NOFILE)) avio_closep(&out->pb);
-            avformat_free_context(out);
-        }
-        std::error_code ec;
-        if (!finished && !fmt.sequence) fs::remove(write_path, ec);
         // A failed or interrupted sequence must not look complete either: remove the frames
         // this run wrote (the image2 muxer numbers them from 1; each was written atomically).
-        if (!finished && fmt.sequence && header)
+        std::error_code ec;
+        if (mux && fmt.sequence && mux->started() && !mux->finished())
             for (std::int64_t i = 1; i <= written; ++i) {
                 char name[4096];
-                if (av_get_frame_filename2(name, sizeof name, write_path.c_str(), static_cast<int>(i), 0) == 0)
+                if (av_get_frame_filename2(name, sizeof name, mux->write_path().c_str(), static_cast<int>(i), 0) == 0)
                     fs::remove(name, ec);
             }
     }
@@ -109,8 +98,7 @@ struct MediaWriter::Impl {
             av::check(r, ErrorKind::Output, "video encoder failed", final_path.string());
             av_packet_rescale_ts(pkt.get(), enc->time_base, vstream->time_base);
             pkt->stream_index = vstream->index;
-            av::check(av_interleaved_write_frame(out, pkt.get()), ErrorKind::Output, "cannot write video",
-                      final_path.string());
+            mux->write(pkt.get(), "video");
         }
     }
 };
@@ -125,12 +113,10 @@ MediaWriter::MediaWriter(const fs::path& path, const VideoParams& video, const E
     m.vp = video;
     const std::string p = path.string();
     if (video.width <= 0 || video.height <= 0) fail(ErrorKind::Processing, "no frame size to write", p);
-    m.write_path = m.fmt.sequence ? p : temp_name(path);
 
     const AVCodec* codec = avcodec_find_encoder_by_name(m.fmt.encoder.c_str());
     if (!codec) fail(ErrorKind::Output, "encoder " + m.fmt.encoder + " is not available in this FFmpeg", p);
-    av::check(avformat_alloc_output_context2(&m.out, nullptr, m.fmt.muxer.c_str(), m.write_path.c_str()), ErrorKind::Output,
-              "cannot set up the " + m.fmt.muxer + " muxer", p);
+    m.mux = std::make_unique<MuxedFile>(path, m.fmt.muxer, m.fmt.sequence);
     const AVPixelFormat pix = av_get_pix_fmt(m.fmt.pix_fmt.c_str());
     // 4:2:0 codecs need even sizes; say so instead of letting the encoder fail obscurely.
     const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(pix);
@@ -157,11 +143,11 @@ MediaWriter::MediaWriter(const fs::path& path, const VideoParams& video, const E
         c->color_primaries = c->colorspace == AVCOL_SPC_BT709 ? AVCOL_PRI_BT709 : AVCOL_PRI_SMPTE170M;
         c->color_trc = c->colorspace == AVCOL_SPC_BT709 ? AVCOL_TRC_BT709 : AVCOL_TRC_SMPTE170M;
     }
-    if (m.out->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (m.mux->needs_global_header()) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     tune_encoder(c, m.fmt, options);
     av::check(avcodec_open2(c, codec, nullptr), ErrorKind::Output, "cannot open the " + m.fmt.encoder + " encoder", p);
 
-    m.vstream = avformat_new_stream(m.out, nullptr);
+    m.vstream = avformat_new_stream(m.mux->get(), nullptr);
     if (!m.vstream) throw std::bad_alloc();
     av::check(avcodec_parameters_from_context(m.vstream->codecpar, c), ErrorKind::Output, "video parameters", p);
     m.vstream->time_base = c->time_base;
@@ -169,20 +155,19 @@ MediaWriter::MediaWriter(const fs::path& path, const VideoParams& video, const E
     if (m.fmt.alpha && m.fmt.encoder == "libvpx-vp9") av_dict_set(&m.vstream->metadata, "alpha_mode", "1", 0);
 
     if (audio.params && !m.fmt.still && !m.fmt.audio_encoder.empty())
-        m.audio = std::make_unique<AudioCarry>(m.out, audio.params, AVRational{audio.tb_num, audio.tb_den},
+        m.audio = std::make_unique<AudioCarry>(m.mux->get(), audio.params, AVRational{audio.tb_num, audio.tb_den},
                                                m.fmt.audio_encoder, p);
 
-    if (!(m.out->oformat->flags & AVFMT_NOFILE)) {
-        const int r = avio_open(&m.out->pb, m.write_path.c_str(), AVIO_FLAG_WRITE);
-        if (r < 0) fail(ErrorKind::Output, "cannot create the output file (" + av::error_string(r) + ")", p);
+    AVDictionary* mux_options = nullptr;
+    if (m.fmt.still && !m.fmt.sequence) av_dict_set(&mux_options, "update", "1", 0);
+    if (m.fmt.sequence) av_dict_set(&mux_options, "atomic_writing", "1", 0);
+    try {
+        m.mux->start(&mux_options);
+    } catch (...) {
+        av_dict_free(&mux_options);
+        throw;
     }
-    AVDictionary* mux = nullptr;
-    if (m.fmt.still && !m.fmt.sequence) av_dict_set(&mux, "update", "1", 0);
-    if (m.fmt.sequence) av_dict_set(&mux, "atomic_writing", "1", 0);
-    const int hr = avformat_write_header(m.out, &mux);
-    av_dict_free(&mux);
-    av::check(hr, ErrorKind::Output, "cannot write the file header", p);
-    m.header = true;
+    av_dict_free(&mux_options);
 
     m.convert.configure(video.width, video.height, pix, c->colorspace, c->color_range);
     m.frame->format = pix;
@@ -221,23 +206,13 @@ void MediaWriter::write_audio(const AudioPacket& packet) {
 
 void MediaWriter::finish() {
     auto& m = *impl_;
-    if (m.finished) return;
+    if (m.mux->finished()) return;
     const std::string p = m.final_path.string();
     if (m.written == 0) fail(ErrorKind::Processing, "no frames were written", p);
     av::check(avcodec_send_frame(m.enc.get(), nullptr), ErrorKind::Output, "video encoder failed", p);
     m.drain();
     if (m.audio) m.audio->flush();
-    av::check(av_write_trailer(m.out), ErrorKind::Output, "cannot finish the file", p);
-    if (!(m.out->oformat->flags & AVFMT_NOFILE)) {
-        if (m.out->pb && m.out->pb->error < 0) av::check(m.out->pb->error, ErrorKind::Output, "write failed", p);
-        av::check(avio_closep(&m.out->pb), ErrorKind::Output, "cannot close the file", p);
-    }
-    if (!m.fmt.sequence) {
-        std::error_code ec;
-        fs::rename(m.write_path, m.final_path, ec);
-        if (ec) fail(ErrorKind::Output, "cannot move the finished file into place: " + ec.message(), p);
-    }
-    m.finished = true;
+    m.mux->finish();
 }
 
 void write_image(const fs::path& path, const Frame& frame, const EncodeOptions& options) {

@@ -6,6 +6,13 @@
 
 namespace keyswap::pipeline {
 
+void check_file_job(const FileJob& fj) {
+    ThreadPool::set_shared_threads(fj.settings.run.threads);
+    infer::set_execution_provider(fj.settings.run.provider);
+    FramePass pass(fj.settings.pass, ThreadPool::shared());
+    pass.start(io::probe(fj.input), io::choose_output_format(fj.output, fj.settings.encode));
+}
+
 FileJobResult run_file_job(const FileJob& fj, const ProgressFn& progress) {
     const Settings& settings = fj.settings;
     StreamJob job;

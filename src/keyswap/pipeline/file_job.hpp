@@ -37,4 +37,9 @@ struct FileJobResult {
 // pass and runs the stream. Throws keyswap::Error naming the file.
 FileJobResult run_file_job(const FileJob& job, const ProgressFn& progress = {});
 
+// What run_file_job would refuse before its first frame (an output without alpha for a keyed
+// result, missing photos, a clean plate of another size...), checked without running it: a
+// job split into chunks fails here once instead of in every chunk on every node.
+void check_file_job(const FileJob& job);
+
 }  // namespace keyswap::pipeline

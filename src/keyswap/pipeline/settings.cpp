@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "keyswap/core/atomic_file.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/io/frames.hpp"
 
@@ -71,19 +72,7 @@ Settings load_settings(const std::filesystem::path& file, const Overrides& overr
 
 void save_settings(const Settings& s, const std::filesystem::path& file) {
     const std::string text = process_schema().to_json(s).dump(2) + "\n";
-    const std::filesystem::path tmp = file.string() + ".partial";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) fail(ErrorKind::Output, "cannot write the settings file", file.string());
-        out << text;
-        if (!out.flush()) fail(ErrorKind::Output, "cannot write the settings file", file.string());
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, file, ec);  // a watcher never reads half a file
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        fail(ErrorKind::Output, "cannot write the settings file", file.string());
-    }
+    write_file_atomically(file, text, "the settings file");  // a watcher never reads half a file
 }
 
 SettingsFileWatcher::SettingsFileWatcher(std::filesystem::path file, Overrides overrides, std::shared_ptr<PassSlot> slot,

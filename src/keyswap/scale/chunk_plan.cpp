@@ -1,9 +1,11 @@
 #include "keyswap/scale/chunk_plan.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "keyswap/core/atomic_file.hpp"
 #include "keyswap/core/error.hpp"
 
 namespace keyswap::scale {
@@ -15,24 +17,6 @@ std::string numbered(const char* stem, std::size_t i, const char* ext) {
     char name[64];
     std::snprintf(name, sizeof name, "%s_%04zu%s", stem, i, ext);
     return name;
-}
-
-// Writes `text` to `path` through a temporary name, so a reader never sees half of it.
-void write_atomically(const fs::path& path, const std::string& text) {
-    fs::path tmp = path;
-    tmp += ".part";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f << text;
-        f.flush();
-        if (!f) fail(ErrorKind::Output, "cannot write (disk full or read-only?)", tmp.string());
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        fail(ErrorKind::Output, "cannot write: " + ec.message(), path.string());
-    }
 }
 
 nlohmann::json read_json(const fs::path& path) {
@@ -68,7 +52,18 @@ std::vector<ChunkRange> split_frames(std::int64_t first, std::int64_t last, int 
     return out;
 }
 
-fs::path ChunkPlan::chunk_file(std::size_t i) const { return dir / numbered("chunk", i, ".mkv"); }
+fs::path ChunkPlan::chunk_file(std::size_t i) const {
+    std::string ext = final_codec ? output.extension().string() : ".mkv";
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return dir / numbered("chunk", i, ext.c_str());
+}
+
+io::EncodeOptions ChunkPlan::chunk_encode() const {
+    if (final_codec) return encode;
+    io::EncodeOptions o;
+    o.codec = "ffv1";
+    return o;
+}
 fs::path ChunkPlan::record_file(std::size_t i) const { return dir / numbered("chunk", i, ".json"); }
 fs::path ChunkPlan::log_file(std::size_t i) const { return dir / "logs" / numbered("chunk", i, ".log"); }
 
@@ -116,6 +111,7 @@ nlohmann::json to_json(const ChunkPlan& p) {
     j["warm_up"] = p.warm_up;
     j["audio"] = p.audio;
     j["encode"] = io::encode_params().values(p.encode);
+    j["final_codec"] = p.final_codec;
     j["fingerprint"] = p.fingerprint;
     auto& c = j["chunks"] = nlohmann::json::array();
     for (const auto& r : p.chunks) c.push_back({r.first, r.last});
@@ -136,6 +132,7 @@ ChunkPlan load_plan(const fs::path& dir_or_manifest) {
         p.warm_up = j.at("warm_up").get<std::int64_t>();
         p.audio = j.at("audio").get<bool>();
         io::encode_params().apply(p.encode, j.at("encode"));
+        p.final_codec = j.value("final_codec", false);
         p.fingerprint = j.at("fingerprint").get<std::string>();
         for (const auto& c : j.at("chunks")) p.chunks.push_back({c.at(0).get<std::int64_t>(), c.at(1).get<std::int64_t>()});
     } catch (const nlohmann::json::exception& e) {
@@ -167,13 +164,13 @@ std::size_t save_plan(const ChunkPlan& plan) {
         }
     }
     fs::remove(plan.stitch_result(), ec);
-    write_atomically(plan.manifest_file(), to_json(plan).dump(2) + "\n");
+    write_file_atomically(plan.manifest_file(), to_json(plan).dump(2) + "\n", "the chunk manifest");
     return same_job ? plan.chunks.size() - plan.missing().size() : 0;
 }
 
 void save_record(const ChunkPlan& plan, std::size_t i, const ChunkRecord& r) {
     nlohmann::json j{{"frames", r.frames}, {"start", r.start}, {"end", r.end}};
-    write_atomically(plan.record_file(i), j.dump() + "\n");
+    write_file_atomically(plan.record_file(i), j.dump() + "\n", "the chunk record");
 }
 
 std::string fingerprint_of(const std::string& text) {

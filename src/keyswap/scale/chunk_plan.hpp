@@ -4,8 +4,10 @@
 //
 // What this represents: a `ChunkPlan` is one planned job: the input, the final output, the
 // whole frame range cut into consecutive chunks, the warm-up each chunk runs before its
-// range, and where each chunk's lossless intermediate (FFV1 with alpha, MKV), its record and
-// its log live. It is saved as `manifest.json` next to `settings.json` (the pass's settings
+// range, and where each chunk's file, its record and its log live. A chunk is encoded either
+// straight in the output's codec and container (each chunk is its own encode, so it starts on
+// a keyframe and the stitch copies the packets without re-encoding) or, with lossless chunks,
+// as an FFV1-with-alpha MKV intermediate that the stitch encodes once. It is saved as `manifest.json` next to `settings.json` (the pass's settings
 // as a settings file) in the chunk folder, which every node must see (shared storage).
 // A chunk is done when its record exists: the record is written after the chunk's file is in
 // place, so a killed task never counts. A rerun of the same job reuses the chunks that are
@@ -47,13 +49,15 @@ struct ChunkPlan {
     std::int64_t first = 0, last = 0;  // the whole job's input frames, inclusive
     std::int64_t warm_up = 0;
     bool audio = true;              // carry the input's audio into the final output
-    io::EncodeOptions encode;       // the final output's encoding (chunks are always FFV1)
+    io::EncodeOptions encode;       // the final output's encoding
+    bool final_codec = true;        // chunks in the output's codec (else FFV1 intermediates)
     std::vector<ChunkRange> chunks;
     std::string fingerprint;        // same job <=> same fingerprint
 
     std::filesystem::path manifest_file() const { return dir / "manifest.json"; }
     std::filesystem::path settings_file() const { return dir / "settings.json"; }
     std::filesystem::path chunk_file(std::size_t i) const;
+    io::EncodeOptions chunk_encode() const;  // how each chunk is encoded
     std::filesystem::path record_file(std::size_t i) const;
     std::filesystem::path log_file(std::size_t i) const;
     std::filesystem::path stitch_log() const { return dir / "logs" / "stitch.log"; }

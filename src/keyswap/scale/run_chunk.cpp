@@ -24,8 +24,7 @@ ChunkRecord run_chunk(const ChunkPlan& plan, std::size_t index, int threads) {
     run.no_audio = true;
     run.quiet = true;
     if (threads > 0) run.threads = threads;
-    job.settings.encode = io::EncodeOptions{};
-    job.settings.encode.codec = "ffv1";
+    job.settings.encode = plan.chunk_encode();
     job.warm_up = std::min(plan.warm_up, r.first);
     job.output_offset = r.first - plan.first;
     job.job_first_frame = plan.first;

@@ -14,6 +14,8 @@
 #include "keyswap/io/frames.hpp"
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
+#include "keyswap/io/video_packets.hpp"
+#include "keyswap/pipeline/file_job.hpp"
 #include "keyswap/pipeline/interrupt.hpp"
 #include "keyswap/scale/local_scheduler.hpp"
 #include "keyswap/scale/run_chunk.hpp"
@@ -88,7 +90,8 @@ ChunkPlan make_plan(const ScaleRequest& req, const ScaleOptions& o) {
     p.input = fs::absolute(req.input);
     p.output = fs::absolute(req.output);
     p.dir = o.chunk_dir.empty() ? fs::path(p.output.string() + ".chunks") : fs::absolute(o.chunk_dir);
-    const io::MediaInfo info = io::probe(p.input, true);
+    io::MediaInfo info = io::probe(p.input);
+    info.frames = info.is_sequence || info.is_image ? io::probe(p.input, true).frames : io::count_video_packets(p.input);
     if (info.frames <= 0) fail(ErrorKind::Input, "cannot count its frames to split it", p.input.string());
     const io::FrameRange range = io::parse_frame_range(req.settings.run.frames);
     p.first = range.first;
@@ -99,9 +102,12 @@ ChunkPlan make_plan(const ScaleRequest& req, const ScaleOptions& o) {
     p.warm_up = o.warm_up >= 0 ? o.warm_up : std::max<std::int64_t>(1, std::llround(2.0 * (info.fps() > 0 ? info.fps() : 25.0)));
     p.audio = !req.settings.run.no_audio;
     p.encode = req.settings.encode;
+    p.final_codec = !o.lossless_chunks;
     p.chunks = split_frames(p.first, p.last, o.chunks, o.chunk_frames);
     std::string id = settings_text(req.settings) + input_identity(p.input);
     id += "|" + std::to_string(p.warm_up);
+    // Chunks in the final codec depend on the output's encoding too; FFV1 ones do not.
+    if (p.final_codec) id += "|" + p.output.extension().string() + io::encode_params().values(p.encode).dump();
     for (const auto& c : p.chunks) id += "|" + std::to_string(c.first) + "-" + std::to_string(c.last);
     p.fingerprint = fingerprint_of(id);
     return p;
@@ -110,6 +116,13 @@ ChunkPlan make_plan(const ScaleRequest& req, const ScaleOptions& o) {
 void run_chunked(const ScaleRequest& req, const ScaleOptions& o) {
     const bool quiet = req.settings.run.quiet;
     ChunkPlan plan = make_plan(req, o);
+    {
+        pipeline::FileJob whole;
+        whole.input = plan.input;
+        whole.output = plan.output;
+        whole.settings = req.settings;
+        pipeline::check_file_job(whole);
+    }
     const std::size_t n = plan.chunks.size();
     const std::string summary = std::to_string(n) + " chunks of " + std::to_string(plan.chunks.front().frames()) +
                                 " frames or fewer (frames " + std::to_string(plan.first) + "-" + std::to_string(plan.last) +
@@ -165,7 +178,7 @@ void run_chunked(const ScaleRequest& req, const ScaleOptions& o) {
         report_failures(plan, failures);
         const StitchResult r = stitch_plan(plan, o.keep_chunks);
         say(quiet, "wrote " + plan.output.string() + " (" + std::to_string(r.frames) + " frames from " + std::to_string(n) +
-                       " chunks" + (r.audio ? ", audio kept" : "") + ") in " + std::to_string(clock.ms() / 1000.0).substr(0, 5) + " s");
+                       " chunks" + (r.audio ? ", audio kept" : "") + (r.copied ? ", joined without re-encoding" : ", encoded once") + ") in " + std::to_string(clock.ms() / 1000.0).substr(0, 5) + " s");
         finish(plan, o);
         return;
     }

@@ -30,6 +30,8 @@ struct ScaleOptions {
     bool dry_run = false;            // print the plan and job scripts, run nothing, write nothing
     bool plan_only = false;          // write the chunk folder (manifest, settings), run nothing: for other schedulers
     bool keep_chunks = false;        // keep the chunk folder after a good stitch
+    bool lossless_chunks = false;    // FFV1 intermediates encoded once by the stitch, instead of
+                                     // chunks in the output's codec joined without re-encoding
 };
 
 struct ScaleRequest {
