@@ -93,8 +93,12 @@ struct RunResult {
     int received = 0;
 };
 
+// The stream's x264 preset (`keyswap live --stream-preset`), "" for the default.
+std::string g_preset;
+
 RunResult run(const std::string& name, const std::string& clip, const pipeline::PassConfig* config, bool udp, double seconds) {
     pipeline::LiveJob job;
+    if (!g_preset.empty()) job.encode.preset = g_preset;
     job.input = clip;
     job.input_options.realtime = true;
     job.input_options.loop = true;
@@ -160,12 +164,13 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::fprintf(stderr, "usage: live_e2e CLIP SOURCE_PHOTO BACKGROUND [SECONDS=10] [ROUNDS=2]\n");
+        std::fprintf(stderr, "usage: live_e2e CLIP SOURCE_PHOTO BACKGROUND [SECONDS=10] [ROUNDS=2] [STREAM_PRESET]\n");
         return 2;
     }
     const std::string clip = argv[1];
     const double seconds = argc > 4 ? std::atof(argv[4]) : 10.0;
     const int rounds = argc > 5 ? std::atoi(argv[5]) : 2;
+    if (argc > 6) g_preset = argv[6];
     try {
         pipeline::PassConfig full;
         full.keyer = matte::KeyerSettings{};
