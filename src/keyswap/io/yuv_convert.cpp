@@ -1,0 +1,178 @@
+#include "keyswap/io/yuv_convert.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/core/thread_pool.hpp"
+
+namespace keyswap::io {
+
+const char* layout_name(PlaneLayout l) {
+    switch (l) {
+        case PlaneLayout::I420: return "I420";
+        case PlaneLayout::NV12: return "NV12";
+        case PlaneLayout::YUY2: return "YUY2";
+        case PlaneLayout::UYVY: return "UYVY";
+        case PlaneLayout::YVYU: return "YVYU";
+        case PlaneLayout::I422: return "I422";
+        case PlaneLayout::I444: return "I444";
+        case PlaneLayout::RGBA: return "RGBA";
+        case PlaneLayout::BGRA: return "BGRA";
+        case PlaneLayout::BGRX: return "BGRX";
+        case PlaneLayout::Y800: return "Y800";
+    }
+    return "?";
+}
+
+YuvMatrix yuv_matrix(bool bt709, bool full_range) {
+    const float kr = bt709 ? 0.2126f : 0.299f, kb = bt709 ? 0.0722f : 0.114f, kg = 1.0f - kr - kb;
+    // Normalised y' in 0..1 and chroma in -0.5..0.5 from the stored 0..1 values.
+    const float ys = full_range ? 1.0f : 255.0f / 219.0f, yo = full_range ? 0.0f : 16.0f / 255.0f;
+    const float cs = full_range ? 1.0f : 255.0f / 224.0f, co = 128.0f / 255.0f;
+    const float rv = 2.0f * (1.0f - kr), bu = 2.0f * (1.0f - kb);
+    const float gu = -bu * kb / kg, gv = -rv * kr / kg;
+    YuvMatrix m;
+    auto row = [&](int r, float u, float v) {
+        m.m[r * 4 + 0] = ys;
+        m.m[r * 4 + 1] = u * cs;
+        m.m[r * 4 + 2] = v * cs;
+        m.m[r * 4 + 3] = -ys * yo - (u + v) * cs * co;
+    };
+    row(0, 0.0f, rv);
+    row(1, gu, gv);
+    row(2, bu, 0.0f);
+    m.m[15] = 1.0f;
+    if (!full_range) {
+        m.min = {16.0f / 255.0f, 16.0f / 255.0f, 16.0f / 255.0f};
+        m.max = {235.0f / 255.0f, 240.0f / 255.0f, 240.0f / 255.0f};
+    }
+    return m;
+}
+
+namespace {
+
+// Per-row kernels: fill the row's y, u, v (0..255, chroma already at full resolution) and let
+// one loop apply the matrix, so the arithmetic is written once and vectorises.
+struct Rows {
+    std::vector<float> y, u, v;
+    void resize(int w) {
+        y.resize(w);
+        u.resize(w);
+        v.resize(w);
+    }
+};
+
+void fetch_row(const PlaneFrame& f, int yrow, Rows& r) {
+    const int w = f.width;
+    const std::uint8_t* p0 = f.data[0] + std::ptrdiff_t(yrow) * f.linesize[0];
+    switch (f.layout) {
+        case PlaneLayout::I420:
+        case PlaneLayout::I422:
+        case PlaneLayout::I444: {
+            const int cy = f.layout == PlaneLayout::I420 ? yrow / 2 : yrow;
+            const int sx = f.layout == PlaneLayout::I444 ? 0 : 1;
+            const std::uint8_t* pu = f.data[1] + std::ptrdiff_t(cy) * f.linesize[1];
+            const std::uint8_t* pv = f.data[2] + std::ptrdiff_t(cy) * f.linesize[2];
+            for (int x = 0; x < w; ++x) {
+                r.y[x] = p0[x];
+                r.u[x] = pu[x >> sx];
+                r.v[x] = pv[x >> sx];
+            }
+            return;
+        }
+        case PlaneLayout::NV12: {
+            const std::uint8_t* uv = f.data[1] + std::ptrdiff_t(yrow / 2) * f.linesize[1];
+            for (int x = 0; x < w; ++x) {
+                r.y[x] = p0[x];
+                r.u[x] = uv[(x >> 1) * 2];
+                r.v[x] = uv[(x >> 1) * 2 + 1];
+            }
+            return;
+        }
+        case PlaneLayout::YUY2:
+        case PlaneLayout::UYVY:
+        case PlaneLayout::YVYU: {
+            // Byte offsets of Y, U and V within each 4-byte pair of pixels.
+            const int oy = f.layout == PlaneLayout::UYVY ? 1 : 0;
+            const int ou = f.layout == PlaneLayout::YUY2 ? 1 : f.layout == PlaneLayout::UYVY ? 0 : 3;
+            const int ov = f.layout == PlaneLayout::YUY2 ? 3 : f.layout == PlaneLayout::UYVY ? 2 : 1;
+            for (int x = 0; x < w; ++x) {
+                const std::uint8_t* pair = p0 + (x >> 1) * 4;
+                r.y[x] = pair[oy + (x & 1) * 2];
+                r.u[x] = pair[ou];
+                r.v[x] = pair[ov];
+            }
+            return;
+        }
+        case PlaneLayout::Y800:
+            for (int x = 0; x < w; ++x) {
+                r.y[x] = p0[x];
+                r.u[x] = 128.0f;
+                r.v[x] = 128.0f;
+            }
+            return;
+        default:
+            return;
+    }
+}
+
+void rgb_rows(const PlaneFrame& f, ImageU8& out, int y0, int y1) {
+    const int w = f.width;
+    const bool bgr = f.layout != PlaneLayout::RGBA;
+    const bool opaque = f.layout == PlaneLayout::BGRX;
+    for (int y = y0; y < y1; ++y) {
+        const std::uint8_t* s = f.data[0] + std::ptrdiff_t(y) * f.linesize[0];
+        std::uint8_t* d = out.row(y);
+        for (int x = 0; x < w; ++x) {
+            d[4 * x + 0] = s[4 * x + (bgr ? 2 : 0)];
+            d[4 * x + 1] = s[4 * x + 1];
+            d[4 * x + 2] = s[4 * x + (bgr ? 0 : 2)];
+            d[4 * x + 3] = opaque ? 255 : s[4 * x + 3];
+        }
+    }
+}
+
+}  // namespace
+
+void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out) {
+    if (f.width <= 0 || f.height <= 0 || !f.data[0])
+        fail(ErrorKind::Input, std::string("empty ") + layout_name(f.layout) + " frame");
+    out.reshape(f.width, f.height, 4);
+    if (f.layout == PlaneLayout::RGBA || f.layout == PlaneLayout::BGRA || f.layout == PlaneLayout::BGRX) {
+        ThreadPool::shared().parallel_rows(f.height, [&](int y0, int y1) { rgb_rows(f, out, y0, y1); });
+        return;
+    }
+    const bool two_planes = f.layout == PlaneLayout::NV12;
+    const bool three_planes = f.layout == PlaneLayout::I420 || f.layout == PlaneLayout::I422 || f.layout == PlaneLayout::I444;
+    if ((two_planes && !f.data[1]) || (three_planes && (!f.data[1] || !f.data[2])))
+        fail(ErrorKind::Input, std::string(layout_name(f.layout)) + " frame without its chroma planes");
+    // The matrix scaled to take 0..255 values and give 0..255 results.
+    float m[12];
+    for (int r = 0; r < 3; ++r) {
+        for (int c = 0; c < 3; ++c) m[r * 4 + c] = mx.m[r * 4 + c];
+        m[r * 4 + 3] = mx.m[r * 4 + 3] * 255.0f;
+    }
+    const float lo[3] = {mx.min[0] * 255.0f, mx.min[1] * 255.0f, mx.min[2] * 255.0f};
+    const float hi[3] = {mx.max[0] * 255.0f, mx.max[1] * 255.0f, mx.max[2] * 255.0f};
+    ThreadPool::shared().parallel_rows(f.height, [&](int y0, int y1) {
+        Rows r;
+        r.resize(f.width);
+        for (int y = y0; y < y1; ++y) {
+            fetch_row(f, y, r);
+            std::uint8_t* d = out.row(y);
+            for (int x = 0; x < f.width; ++x) {
+                const float Y = std::clamp(r.y[x], lo[0], hi[0]);
+                const float U = std::clamp(r.u[x], lo[1], hi[1]);
+                const float V = std::clamp(r.v[x], lo[2], hi[2]);
+                for (int c = 0; c < 3; ++c) {
+                    const float v = m[c * 4] * Y + m[c * 4 + 1] * U + m[c * 4 + 2] * V + m[c * 4 + 3];
+                    d[4 * x + c] = static_cast<std::uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
+                }
+                d[4 * x + 3] = 255;
+            }
+        }
+    });
+}
+
+}  // namespace keyswap::io

@@ -1,0 +1,42 @@
+#pragma once
+// Frames in the layouts capture programs hand over (OBS's async sources, cameras): planar and
+// packed YUV at 4:2:0, 4:2:2 and 4:4:4, and packed RGB, converted once to straight RGBA8 with
+// a given YUV->RGB matrix, so full and limited range and BT.601/709 come out right.
+//
+// What this represents: `PlaneFrame` is a borrowed view of someone else's planes; `YuvMatrix`
+// is the conversion as OBS states it per frame (rgb = M * (y, u, v, 1) with y, u, v in 0..1,
+// each clamped to its range first), so a front end that receives a matrix uses it as it is.
+// Thread safety: pure functions. Errors: Error(Usage) for a layout this does not convert.
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "keyswap/core/image.hpp"
+
+namespace keyswap::io {
+
+enum class PlaneLayout { I420, NV12, YUY2, UYVY, YVYU, I422, I444, RGBA, BGRA, BGRX, Y800 };
+
+const char* layout_name(PlaneLayout layout);
+
+struct PlaneFrame {
+    PlaneLayout layout = PlaneLayout::RGBA;
+    int width = 0, height = 0;
+    std::array<const std::uint8_t*, 4> data{};
+    std::array<int, 4> linesize{};
+};
+
+struct YuvMatrix {
+    std::array<float, 16> m{};           // rows: R, G, B, (unused)
+    std::array<float, 3> min{0, 0, 0};    // y, u, v clamped into [min, max] before the matrix
+    std::array<float, 3> max{1, 1, 1};
+};
+
+// The standard matrices: BT.601 or BT.709, limited (16-235/240) or full range.
+YuvMatrix yuv_matrix(bool bt709, bool full_range);
+
+// Converts to straight RGBA8 (opaque; RGBA input keeps its alpha, BGRX becomes opaque).
+// `out` is reshaped to width x height x 4. Rows split over the shared thread pool.
+void to_rgba(const PlaneFrame& frame, const YuvMatrix& matrix, ImageU8& out);
+
+}  // namespace keyswap::io

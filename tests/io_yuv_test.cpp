@@ -1,0 +1,167 @@
+// Frames in capture layouts (what OBS's async sources and cameras hand over) to RGBA, checked
+// against FFmpeg's swscale as an independent encoder: a picture of flat 2x2 blocks (so chroma
+// subsampling loses nothing) goes RGB -> YUV by swscale with a stated matrix and range, and
+// back by io::to_rgba; and against known values of the standards.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/io/yuv_convert.hpp"
+
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+}
+
+namespace keyswap::test {
+namespace {
+
+constexpr int kW = 64, kH = 48;
+
+ImageU8 blocks() {
+    ImageU8 img(kW, kH, 4);
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> d(0, 255);
+    for (int by = 0; by < kH; by += 2)
+        for (int bx = 0; bx < kW; bx += 2) {
+            const int r = d(rng), g = d(rng), b = d(rng);
+            for (int y = by; y < by + 2; ++y)
+                for (int x = bx; x < bx + 2; ++x) {
+                    img.at(x, y, 0) = static_cast<std::uint8_t>(r);
+                    img.at(x, y, 1) = static_cast<std::uint8_t>(g);
+                    img.at(x, y, 2) = static_cast<std::uint8_t>(b);
+                    img.at(x, y, 3) = 255;
+                }
+        }
+    // The extremes, where range handling shows: black, white, pure primaries.
+    const int fixed[5][3] = {{0, 0, 0}, {255, 255, 255}, {255, 0, 0}, {0, 255, 0}, {0, 0, 255}};
+    for (int i = 0; i < 5; ++i)
+        for (int y = 0; y < 2; ++y)
+            for (int x = 2 * i; x < 2 * i + 2; ++x)
+                for (int c = 0; c < 3; ++c) img.at(x, y, c) = static_cast<std::uint8_t>(fixed[i][c]);
+    return img;
+}
+
+struct Encoded {
+    std::vector<std::uint8_t> buf;
+    io::PlaneFrame frame;
+};
+
+// RGB -> the layout with swscale, exact rounding, the given matrix and range.
+Encoded encode(const ImageU8& rgba, io::PlaneLayout layout, AVPixelFormat fmt, bool bt709, bool full) {
+    SwsContext* sws = sws_getContext(kW, kH, AV_PIX_FMT_RGBA, kW, kH, fmt, SWS_POINT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                                     nullptr, nullptr, nullptr);
+    EXPECT_NE(sws, nullptr);
+    const int* coeffs = sws_getCoefficients(bt709 ? SWS_CS_ITU709 : SWS_CS_ITU601);
+    sws_setColorspaceDetails(sws, coeffs, 1, coeffs, full ? 1 : 0, 0, 1 << 16, 1 << 16);
+    Encoded e;
+    e.buf.resize(static_cast<std::size_t>(av_image_get_buffer_size(fmt, kW, kH, 1)));
+    std::uint8_t* planes[4] = {};
+    int lines[4] = {};
+    av_image_fill_arrays(planes, lines, e.buf.data(), fmt, kW, kH, 1);
+    const std::uint8_t* src[1] = {rgba.data()};
+    const int src_lines[1] = {kW * 4};
+    sws_scale(sws, src, src_lines, 0, kH, planes, lines);
+    sws_freeContext(sws);
+    e.frame.layout = layout;
+    e.frame.width = kW;
+    e.frame.height = kH;
+    for (int i = 0; i < 4; ++i) {
+        e.frame.data[i] = planes[i];
+        e.frame.linesize[i] = lines[i];
+    }
+    return e;
+}
+
+int max_rgb_error(const ImageU8& a, const ImageU8& b) {
+    int worst = 0;
+    for (int y = 0; y < kH; ++y)
+        for (int x = 0; x < kW; ++x)
+            for (int c = 0; c < 3; ++c) worst = std::max(worst, std::abs(a.at(x, y, c) - b.at(x, y, c)));
+    return worst;
+}
+
+struct Case {
+    io::PlaneLayout layout;
+    AVPixelFormat fmt;
+};
+
+TEST(YuvConvert, EveryLayoutMatrixAndRangeComesBackWithinTwoLevels) {
+    const ImageU8 truth = blocks();
+    const Case cases[] = {{io::PlaneLayout::I420, AV_PIX_FMT_YUV420P}, {io::PlaneLayout::NV12, AV_PIX_FMT_NV12},
+                          {io::PlaneLayout::YUY2, AV_PIX_FMT_YUYV422}, {io::PlaneLayout::UYVY, AV_PIX_FMT_UYVY422},
+                          {io::PlaneLayout::YVYU, AV_PIX_FMT_YVYU422}, {io::PlaneLayout::I422, AV_PIX_FMT_YUV422P},
+                          {io::PlaneLayout::I444, AV_PIX_FMT_YUV444P}};
+    for (const Case& c : cases)
+        for (bool bt709 : {false, true})
+            for (bool full : {false, true}) {
+                const Encoded e = encode(truth, c.layout, c.fmt, bt709, full);
+                ImageU8 back;
+                io::to_rgba(e.frame, io::yuv_matrix(bt709, full), back);
+                ASSERT_EQ(back.width(), kW);
+                // 8-bit YUV keeps about 7.8 bits of each RGB channel: 2 levels is rounding.
+                EXPECT_LE(max_rgb_error(truth, back), 2)
+                    << io::layout_name(c.layout) << (bt709 ? " BT.709" : " BT.601") << (full ? " full" : " limited");
+                // Taken with the wrong matrix or range, the picture is visibly off: the
+                // check can fail.
+                ImageU8 wrong;
+                io::to_rgba(e.frame, io::yuv_matrix(!bt709, full), wrong);
+                EXPECT_GT(max_rgb_error(truth, wrong), 10) << io::layout_name(c.layout);
+                io::to_rgba(e.frame, io::yuv_matrix(bt709, !full), wrong);
+                EXPECT_GT(max_rgb_error(truth, wrong), 10) << io::layout_name(c.layout);
+            }
+}
+
+TEST(YuvConvert, KnownValuesOfTheStandards) {
+    // Limited range: 16 is black, 235 white, whatever the matrix; values outside are clamped.
+    const std::uint8_t y[4] = {16, 235, 0, 255}, u[4] = {128, 128, 128, 128}, v[4] = {128, 128, 128, 128};
+    io::PlaneFrame f;
+    f.layout = io::PlaneLayout::I444;
+    f.width = 4;
+    f.height = 1;
+    f.data = {y, u, v, nullptr};
+    f.linesize = {4, 4, 4, 0};
+    ImageU8 out;
+    io::to_rgba(f, io::yuv_matrix(true, false), out);
+    EXPECT_EQ(out.at(0, 0, 0), 0);
+    EXPECT_EQ(out.at(1, 0, 1), 255);
+    EXPECT_EQ(out.at(2, 0, 2), 0) << "below 16 is clamped to black";
+    EXPECT_EQ(out.at(3, 0, 0), 255) << "above 235 is clamped to white";
+    EXPECT_EQ(out.at(0, 0, 3), 255);
+    // BT.709 limited pure green is Y 173, U 42, V 26 (ITU-R BT.709 table).
+    const std::uint8_t gy[1] = {173}, gu[1] = {42}, gv[1] = {26};
+    f.width = 1;
+    f.data = {gy, gu, gv, nullptr};
+    io::to_rgba(f, io::yuv_matrix(true, false), out);
+    EXPECT_LE(out.at(0, 0, 0), 2);
+    EXPECT_GE(out.at(0, 0, 1), 253);
+    EXPECT_LE(out.at(0, 0, 2), 2);
+}
+
+TEST(YuvConvert, PackedRgbLayoutsSwapAndKeepOrDropAlpha) {
+    const std::uint8_t px[8] = {10, 20, 30, 40, 50, 60, 70, 80};
+    io::PlaneFrame f;
+    f.width = 2;
+    f.height = 1;
+    f.data = {px, nullptr, nullptr, nullptr};
+    f.linesize = {8, 0, 0, 0};
+    ImageU8 out;
+    f.layout = io::PlaneLayout::RGBA;
+    io::to_rgba(f, {}, out);
+    EXPECT_EQ(std::vector<std::uint8_t>(out.data(), out.data() + 8), std::vector<std::uint8_t>(px, px + 8));
+    f.layout = io::PlaneLayout::BGRA;
+    io::to_rgba(f, {}, out);
+    EXPECT_EQ(out.at(0, 0, 0), 30);
+    EXPECT_EQ(out.at(0, 0, 2), 10);
+    EXPECT_EQ(out.at(1, 0, 3), 80) << "BGRA keeps its alpha";
+    f.layout = io::PlaneLayout::BGRX;
+    io::to_rgba(f, {}, out);
+    EXPECT_EQ(out.at(1, 0, 3), 255) << "BGRX is opaque";
+    // A frame without its chroma planes is refused, not read out of bounds.
+    f.layout = io::PlaneLayout::I420;
+    EXPECT_THROW(io::to_rgba(f, io::yuv_matrix(false, false), out), Error);
+}
+
+}  // namespace
+}  // namespace keyswap::test
