@@ -1,0 +1,157 @@
+#include "filter_worker.hpp"
+
+#include <chrono>
+
+#include "keyswap/core/error.hpp"
+#include "keyswap/core/thread_pool.hpp"
+#include "keyswap/io/media_reader.hpp"
+
+namespace keyswap::obs {
+
+using Clock = std::chrono::steady_clock;
+
+struct FilterWorker::State {
+    mutable std::mutex m;
+    std::condition_variable wake;
+    bool stop = false;
+    std::optional<ImageU8> pending;
+    Clock::time_point pending_at;
+    std::shared_ptr<const pipeline::Settings> settings;
+    std::uint64_t settings_version = 0;
+    std::shared_ptr<const ImageU8> result;
+    std::uint64_t serial = 0;
+    std::string error;
+    WorkerStats stats;
+};
+
+FilterWorker::FilterWorker() : s_(std::make_unique<State>()) { thread_ = std::thread([this] { run(); }); }
+
+FilterWorker::~FilterWorker() {
+    {
+        std::lock_guard lock(s_->m);
+        s_->stop = true;
+    }
+    s_->wake.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void FilterWorker::configure(std::shared_ptr<const pipeline::Settings> settings) {
+    {
+        std::lock_guard lock(s_->m);
+        s_->settings = std::move(settings);
+        ++s_->settings_version;
+    }
+    s_->wake.notify_all();
+}
+
+void FilterWorker::submit(ImageU8 rgba) {
+    {
+        std::lock_guard lock(s_->m);
+        if (s_->pending) ++s_->stats.dropped;
+        s_->pending = std::move(rgba);
+        s_->pending_at = Clock::now();
+        ++s_->stats.submitted;
+    }
+    s_->wake.notify_all();
+}
+
+std::shared_ptr<const ImageU8> FilterWorker::latest() const {
+    std::lock_guard lock(s_->m);
+    return s_->result;
+}
+
+std::uint64_t FilterWorker::result_serial() const {
+    std::lock_guard lock(s_->m);
+    return s_->serial;
+}
+
+std::string FilterWorker::error() const {
+    std::lock_guard lock(s_->m);
+    return s_->error;
+}
+
+WorkerStats FilterWorker::stats() const {
+    std::lock_guard lock(s_->m);
+    return s_->stats;
+}
+
+void FilterWorker::run() {
+    std::unique_ptr<pipeline::FramePass> pass;
+    std::uint64_t seen = 0;
+    int width = 0, height = 0;
+    std::shared_ptr<const pipeline::Settings> in_use;
+    for (;;) {
+        ImageU8 image;
+        Clock::time_point submitted;
+        std::shared_ptr<const pipeline::Settings> settings;
+        bool changed = false;
+        {
+            std::unique_lock lock(s_->m);
+            s_->wake.wait(lock, [&] { return s_->stop || s_->pending.has_value(); });
+            if (s_->stop) return;
+            image = std::move(*s_->pending);
+            s_->pending.reset();
+            submitted = s_->pending_at;
+            changed = s_->settings_version != seen;
+            seen = s_->settings_version;
+            settings = s_->settings;
+        }
+        if (!settings) continue;
+        std::string problem;
+        try {
+            const bool resized = image.width() != width || image.height() != height;
+            if (changed && pass && !resized && !pass->update(settings->pass).empty()) pass.reset();
+            if (changed || resized || !pass) {
+                if (!pass || resized) {
+                    // Settings that cannot change live (photos, models) or a new frame size:
+                    // a new pass, built here so OBS's threads never wait for a model.
+                    auto next = std::make_unique<pipeline::FramePass>(settings->pass, ThreadPool::shared());
+                    io::MediaInfo info;
+                    info.width = image.width();
+                    info.height = image.height();
+                    io::OutputFormat out;
+                    out.alpha = true;
+                    next->start(info, out);
+                    pass = std::move(next);
+                    width = image.width();
+                    height = image.height();
+                }
+                in_use = settings;
+            }
+        } catch (const Error& e) {
+            problem = e.what();
+        } catch (const std::exception& e) {
+            problem = e.what();
+        }
+        if (!problem.empty()) {
+            std::lock_guard lock(s_->m);
+            s_->error = problem;
+            if (!pass) continue;  // nothing usable yet: the filter shows its input unchanged
+        } else if (changed) {
+            std::lock_guard lock(s_->m);
+            s_->error.clear();
+        }
+        const auto t0 = Clock::now();
+        Frame f;
+        f.rgba = std::move(image);
+        try {
+            pass->process(f);
+        } catch (const std::exception& e) {
+            std::lock_guard lock(s_->m);
+            s_->error = e.what();
+            continue;
+        }
+        const auto t1 = Clock::now();
+        auto out = std::make_shared<const ImageU8>(std::move(f.rgba));
+        std::lock_guard lock(s_->m);
+        s_->result = std::move(out);
+        ++s_->serial;
+        auto& st = s_->stats;
+        ++st.processed;
+        st.last_latency_ms = std::chrono::duration<double, std::milli>(t1 - submitted).count();
+        const double pass_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        st.mean_pass_ms += (pass_ms - st.mean_pass_ms) / double(std::min<std::uint64_t>(st.processed, 100));
+    }
+}
+
+}  // namespace keyswap::obs

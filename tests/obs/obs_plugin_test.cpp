@@ -1,0 +1,408 @@
+// The OBS filter plugin inside a real libobs (Debian's OBS 29) started headless on a virtual
+// X display (Xvfb, Mesa's software OpenGL): keyswap-obs.so is loaded as OBS loads plugins,
+// `keyswap_filter` is put on a test camera-like (async) source in several pixel formats and
+// on a rendered (non-async) source, and OBS's own output frames are read back and checked
+// against the scene's truth: the green screen gone (alpha 0), the subject kept in its colour.
+#include <gtest/gtest.h>
+
+#include <obs.h>
+#include <obs-nix-platform.h>
+#include <util/platform.h>
+#include <X11/Xlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "keyswap/io/yuv_convert.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kW = 320, kH = 180;
+// The subject: a block in the middle, the rest green screen.
+constexpr int kX0 = 110, kX1 = 210, kY0 = 40, kY1 = 140;
+constexpr std::uint8_t kGreen[3] = {20, 180, 60}, kSubject[3] = {200, 120, 90};
+
+bool in_subject(int x, int y) { return x >= kX0 && x < kX1 && y >= kY0 && y < kY1; }
+
+std::vector<std::uint8_t> scene_rgba() {
+    std::vector<std::uint8_t> px(std::size_t(kW) * kH * 4);
+    for (int y = 0; y < kH; ++y)
+        for (int x = 0; x < kW; ++x) {
+            const std::uint8_t* c = in_subject(x, y) ? kSubject : kGreen;
+            // A little texture, as a camera gives, so nothing is perfectly flat.
+            const int n = ((x * 7 + y * 13) % 5) - 2;
+            for (int k = 0; k < 3; ++k) px[(std::size_t(y) * kW + x) * 4 + k] = std::uint8_t(std::clamp(c[k] + n, 0, 255));
+            px[(std::size_t(y) * kW + x) * 4 + 3] = 255;
+        }
+    return px;
+}
+
+// ---- a camera-like source: frames pushed by the test in a chosen format
+void* async_create(obs_data_t*, obs_source_t* source) {
+    obs_source_set_async_unbuffered(source, true);
+    return source;
+}
+void async_destroy(void*) {}
+const char* async_name(void*) { return "keyswap test camera"; }
+
+// ---- a rendered source: draws the scene as a texture (like an image or window capture)
+struct Rendered {
+    gs_texture_t* tex = nullptr;
+};
+void* rendered_create(obs_data_t*, obs_source_t*) {
+    auto* r = new Rendered;
+    const auto px = scene_rgba();
+    const std::uint8_t* planes[1] = {px.data()};
+    obs_enter_graphics();
+    r->tex = gs_texture_create(kW, kH, GS_RGBA, 1, planes, 0);
+    obs_leave_graphics();
+    return r;
+}
+void rendered_destroy(void* d) {
+    auto* r = static_cast<Rendered*>(d);
+    obs_enter_graphics();
+    gs_texture_destroy(r->tex);
+    obs_leave_graphics();
+    delete r;
+}
+uint32_t rendered_width(void*) { return kW; }
+uint32_t rendered_height(void*) { return kH; }
+void rendered_render(void* d, gs_effect_t*) {
+    // Drawn inside whichever effect OBS has running, or with the default one.
+    gs_texture_t* tex = static_cast<Rendered*>(d)->tex;
+
+    if (gs_get_effect()) {
+        obs_source_draw(tex, 0, 0, 0, 0, false);
+        return;
+    }
+    gs_effect_t* e = obs_get_base_effect(OBS_EFFECT_DEFAULT);
+    gs_effect_set_texture(gs_effect_get_param_by_name(e, "image"), tex);
+    while (gs_effect_loop(e, "Draw")) gs_draw_sprite(tex, 0, kW, kH);
+}
+
+class Obs : public ::testing::Environment {
+public:
+    void SetUp() override {
+        display_ = XOpenDisplay(nullptr);
+        ASSERT_NE(display_, nullptr) << "no X display: run under xvfb-run";
+        obs_set_nix_platform(OBS_NIX_PLATFORM_X11_EGL);
+        obs_set_nix_platform_display(display_);
+        const fs::path cfg = fs::temp_directory_path() / ("keyswap-obs-test-" + std::to_string(::getpid()));
+        ASSERT_TRUE(obs_startup("en-US", cfg.c_str(), nullptr));
+        obs_video_info ovi = {};
+        ovi.graphics_module = "libobs-opengl.so.29";
+        ovi.fps_num = 30;
+        ovi.fps_den = 1;
+        ovi.base_width = ovi.output_width = kW;
+        ovi.base_height = ovi.output_height = kH;
+        ovi.output_format = VIDEO_FORMAT_RGBA;
+        ovi.colorspace = VIDEO_CS_SRGB;
+        ovi.range = VIDEO_RANGE_FULL;
+        ovi.gpu_conversion = true;
+        ovi.scale_type = OBS_SCALE_POINT;
+        ASSERT_EQ(obs_reset_video(&ovi), OBS_VIDEO_SUCCESS);
+        obs_module_t* mod = nullptr;
+        ASSERT_EQ(obs_open_module(&mod, KEYSWAP_OBS_MODULE, KEYSWAP_OBS_DATA), MODULE_SUCCESS);
+        ASSERT_TRUE(obs_init_module(mod));
+
+        obs_source_info a = {};
+        a.id = "keyswap_test_camera";
+        a.type = OBS_SOURCE_TYPE_INPUT;
+        a.output_flags = OBS_SOURCE_ASYNC_VIDEO;
+        a.get_name = async_name;
+        a.create = async_create;
+        a.destroy = async_destroy;
+        obs_register_source(&a);
+        obs_source_info r = {};
+        r.id = "keyswap_test_rendered";
+        r.type = OBS_SOURCE_TYPE_INPUT;
+        r.output_flags = OBS_SOURCE_VIDEO;
+        r.get_name = [](void*) { return "keyswap test rendered"; };
+        r.create = rendered_create;
+        r.destroy = rendered_destroy;
+        r.get_width = rendered_width;
+        r.get_height = rendered_height;
+        r.video_render = rendered_render;
+        obs_register_source(&r);
+    }
+    void TearDown() override {
+        obs_shutdown();
+        if (display_) XCloseDisplay(display_);
+    }
+
+private:
+    Display* display_ = nullptr;
+};
+
+std::vector<std::uint8_t> render_source(obs_source_t* source);
+
+// Runs OBS with `source` (and its filters) on the main output for `frames` frame times
+// (calling `each` once per frame time) and returns the source as OBS draws it then. The
+// picture is read by rendering the source in OBS's graphics context: OBS's own raw-output
+// pipeline gives no frames on a virtual display, and what it would show is this same render.
+std::vector<std::uint8_t> output_after(obs_source_t* source, int frames, const std::function<void()>& each = {}) {
+    obs_set_output_source(0, source);
+    std::vector<std::uint8_t> px;
+    for (int i = 0; i < frames; ++i) {
+        if (each) each();
+        std::this_thread::sleep_for(std::chrono::milliseconds(33));
+        px = render_source(source);
+    }
+    obs_set_output_source(0, nullptr);
+    return px;
+}
+
+struct Verdict {
+    double background_alpha = 0, subject_alpha = 0, subject_error = 0;
+};
+
+Verdict judge(const std::vector<std::uint8_t>& rgba) {
+    Verdict v;
+    double bg = 0, fg = 0, err = 0;
+    int nb = 0, nf = 0;
+    for (int y = 0; y < kH; ++y)
+        for (int x = 0; x < kW; ++x) {
+            const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
+            // Away from the edge, where the truth is plainly one or the other.
+            const bool inside = x >= kX0 + 6 && x < kX1 - 6 && y >= kY0 + 6 && y < kY1 - 6;
+            const bool outside = x < kX0 - 6 || x >= kX1 + 6 || y < kY0 - 6 || y >= kY1 + 6;
+            if (outside) bg += p[3], ++nb;
+            if (inside) {
+                fg += p[3];
+                for (int k = 0; k < 3; ++k) err += std::abs(int(p[k]) - int(kSubject[k]));
+                ++nf;
+            }
+        }
+    v.background_alpha = bg / nb;
+    v.subject_alpha = fg / nf;
+    v.subject_error = err / (3.0 * nf);
+    return v;
+}
+
+obs_source_t* add_filter(obs_source_t* source, const char* json = nullptr) {
+    obs_data_t* s = json ? obs_data_create_from_json(json) : obs_data_create();
+    obs_source_t* filter = obs_source_create("keyswap_filter", "keyswap", s, nullptr);
+    obs_data_release(s);
+    EXPECT_NE(filter, nullptr) << "keyswap_filter is not registered";
+    obs_source_filter_add(source, filter);
+    return filter;
+}
+
+// Pushes the scene as a camera frame in `format`, converted with OBS's own matrix for BT.709
+// limited range (what an H.264 media source hands over).
+struct CameraFrame {
+    std::vector<std::uint8_t> planes[3];
+    obs_source_frame frame = {};
+};
+
+CameraFrame camera_frame(video_format format) {
+    CameraFrame c;
+    const auto rgba = scene_rgba();
+    c.frame.width = kW;
+    c.frame.height = kH;
+    c.frame.format = format;
+    const bool yuv = format != VIDEO_FORMAT_BGRA && format != VIDEO_FORMAT_RGBA;
+    video_format_get_parameters_for_format(VIDEO_CS_709, VIDEO_RANGE_PARTIAL, format, c.frame.color_matrix,
+                                           c.frame.color_range_min, c.frame.color_range_max);
+    auto Y = [&](int x, int y) {
+        const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
+        return std::uint8_t(16.5 + 219.0 * (0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]) / 255.0);
+    };
+    auto U = [&](int x, int y) {
+        const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
+        return std::uint8_t(128.5 + 224.0 * (-0.1146 * p[0] - 0.3854 * p[1] + 0.5 * p[2]) / 255.0);
+    };
+    auto V = [&](int x, int y) {
+        const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
+        return std::uint8_t(128.5 + 224.0 * (0.5 * p[0] - 0.4542 * p[1] - 0.0458 * p[2]) / 255.0);
+    };
+    if (!yuv) {
+        c.planes[0] = rgba;
+        if (format == VIDEO_FORMAT_BGRA)
+            for (std::size_t i = 0; i < c.planes[0].size(); i += 4) std::swap(c.planes[0][i], c.planes[0][i + 2]);
+        c.frame.data[0] = c.planes[0].data();
+        c.frame.linesize[0] = kW * 4;
+        c.frame.full_range = true;
+        return c;
+    }
+    if (format == VIDEO_FORMAT_I420 || format == VIDEO_FORMAT_NV12) {
+        c.planes[0].resize(std::size_t(kW) * kH);
+        for (int y = 0; y < kH; ++y)
+            for (int x = 0; x < kW; ++x) c.planes[0][std::size_t(y) * kW + x] = Y(x, y);
+        const int cw = kW / 2, ch = kH / 2;
+        if (format == VIDEO_FORMAT_I420) {
+            c.planes[1].resize(std::size_t(cw) * ch);
+            c.planes[2].resize(std::size_t(cw) * ch);
+            for (int y = 0; y < ch; ++y)
+                for (int x = 0; x < cw; ++x) {
+                    c.planes[1][std::size_t(y) * cw + x] = U(2 * x, 2 * y);
+                    c.planes[2][std::size_t(y) * cw + x] = V(2 * x, 2 * y);
+                }
+            for (int i = 0; i < 3; ++i) c.frame.data[i] = c.planes[i].data();
+            c.frame.linesize[0] = kW;
+            c.frame.linesize[1] = c.frame.linesize[2] = cw;
+        } else {
+            c.planes[1].resize(std::size_t(kW) * ch);
+            for (int y = 0; y < ch; ++y)
+                for (int x = 0; x < cw; ++x) {
+                    c.planes[1][std::size_t(y) * kW + 2 * x] = U(2 * x, 2 * y);
+                    c.planes[1][std::size_t(y) * kW + 2 * x + 1] = V(2 * x, 2 * y);
+                }
+            for (int i = 0; i < 2; ++i) c.frame.data[i] = c.planes[i].data();
+            c.frame.linesize[0] = c.frame.linesize[1] = kW;
+        }
+        return c;
+    }
+    // YUY2: Y0 U Y1 V
+    c.planes[0].resize(std::size_t(kW) * kH * 2);
+    for (int y = 0; y < kH; ++y)
+        for (int x = 0; x < kW; x += 2) {
+            std::uint8_t* q = c.planes[0].data() + std::size_t(y) * kW * 2 + x * 2;
+            q[0] = Y(x, y);
+            q[1] = U(x, y);
+            q[2] = Y(x + 1, y);
+            q[3] = V(x, y);
+        }
+    c.frame.data[0] = c.planes[0].data();
+    c.frame.linesize[0] = kW * 2;
+    return c;
+}
+
+// Renders `source` (with its filters) into a texture and reads it back, in OBS's graphics
+// context: what OBS's own output would show, read without its output pipeline.
+std::vector<std::uint8_t> render_source(obs_source_t* source) {
+    std::vector<std::uint8_t> out(std::size_t(kW) * kH * 4, 0);
+    obs_enter_graphics();
+    gs_texrender_t* tr = gs_texrender_create(GS_RGBA, GS_ZS_NONE);
+    gs_stagesurf_t* st = gs_stagesurface_create(kW, kH, GS_RGBA);
+    if (gs_texrender_begin(tr, kW, kH)) {
+        vec4 clear;
+        vec4_zero(&clear);
+        gs_clear(GS_CLEAR_COLOR, &clear, 0.0f, 0);
+        gs_ortho(0.0f, float(kW), 0.0f, float(kH), -100.0f, 100.0f);
+        gs_blend_state_push();
+        gs_blend_function(GS_BLEND_ONE, GS_BLEND_ZERO);
+        obs_source_video_render(source);
+        gs_blend_state_pop();
+        gs_texrender_end(tr);
+        gs_stage_texture(st, gs_texrender_get_texture(tr));
+        uint8_t* data = nullptr;
+        uint32_t linesize = 0;
+        if (gs_stagesurface_map(st, &data, &linesize)) {
+            for (int y = 0; y < kH; ++y) std::memcpy(out.data() + std::size_t(y) * kW * 4, data + std::size_t(y) * linesize, kW * 4);
+            gs_stagesurface_unmap(st);
+        } else {
+            ADD_FAILURE() << "cannot read the texture back";
+        }
+    }
+    gs_stagesurface_destroy(st);
+    gs_texrender_destroy(tr);
+    obs_leave_graphics();
+    return out;
+}
+
+TEST(ObsPlugin, OurMatricesAreTheOnesObsGivesItsFrames) {
+    for (bool bt709 : {false, true})
+        for (bool full : {false, true}) {
+            float m[16], lo[3], hi[3];
+            ASSERT_TRUE(video_format_get_parameters_for_format(bt709 ? VIDEO_CS_709 : VIDEO_CS_601,
+                                                               full ? VIDEO_RANGE_FULL : VIDEO_RANGE_PARTIAL,
+                                                               VIDEO_FORMAT_I420, m, lo, hi));
+            const auto ours = keyswap::io::yuv_matrix(bt709, full);
+            for (int i = 0; i < 12; ++i) EXPECT_NEAR(ours.m[i], m[i], 2e-3) << i << (bt709 ? " 709" : " 601") << full;
+            for (int i = 0; i < 3; ++i) {
+                EXPECT_NEAR(ours.min[i], lo[i], 1e-3);
+                EXPECT_NEAR(ours.max[i], hi[i], 1e-3);
+            }
+        }
+}
+
+TEST(ObsPlugin, KeysACameraSourceInEveryFormatWithItsAlpha) {
+    for (video_format format : {VIDEO_FORMAT_I420, VIDEO_FORMAT_NV12, VIDEO_FORMAT_YUY2, VIDEO_FORMAT_BGRA}) {
+        obs_source_t* cam = obs_source_create_private("keyswap_test_camera", "camera", nullptr);
+        ASSERT_NE(cam, nullptr);
+        CameraFrame f = camera_frame(format);
+        obs_source_t* filter = add_filter(cam);
+        const auto out = output_after(cam, 20, [&] {
+            f.frame.timestamp = os_gettime_ns();
+            obs_source_output_video(cam, &f.frame);
+        });
+        const Verdict v = judge(out);
+        EXPECT_LT(v.background_alpha, 10.0) << "format " << int(format) << ": the green screen must be transparent";
+        EXPECT_GT(v.subject_alpha, 245.0) << "format " << int(format);
+        EXPECT_LT(v.subject_error, 8.0) << "format " << int(format) << ": the subject keeps its colour";
+        obs_source_filter_remove(cam, filter);
+        obs_source_release(filter);
+        obs_source_release(cam);
+    }
+}
+
+TEST(ObsPlugin, KeysARenderedSourceAndWithoutTheFilterTheScreenStays) {
+    obs_source_t* src = obs_source_create_private("keyswap_test_rendered", "rendered", nullptr);
+    ASSERT_NE(src, nullptr);
+    const Verdict plain = judge(output_after(src, 5));
+    EXPECT_GT(plain.background_alpha, 245.0) << "the check must see the screen when nothing keys it";
+    obs_source_t* filter = add_filter(src);
+    const Verdict v = judge(output_after(src, 20));
+    EXPECT_LT(v.background_alpha, 10.0);
+    EXPECT_GT(v.subject_alpha, 245.0);
+    EXPECT_LT(v.subject_error, 8.0);
+    obs_source_filter_remove(src, filter);
+    obs_source_release(filter);
+    obs_source_release(src);
+}
+
+TEST(ObsPlugin, BadSettingsShowAMessageAndNeverTakeObsDown) {
+    obs_source_t* src = obs_source_create_private("keyswap_test_rendered", "rendered", nullptr);
+    // The face swap on with a source photo that does not exist.
+    obs_source_t* filter = add_filter(
+        src, R"({"keyswap-face-on": true, "source": [{"value": "/nonexistent/face.jpg", "selected": false, "hidden": false}]})");
+    output_after(src, 10);
+    obs_properties_t* props = obs_source_properties(filter);
+    obs_property_t* err = obs_properties_get(props, "keyswap-error");
+    ASSERT_NE(err, nullptr) << "the properties must show what is wrong";
+    EXPECT_NE(std::string(obs_property_description(err)).find("face.jpg"), std::string::npos) << obs_property_description(err);
+    obs_properties_destroy(props);
+    // Fixed while running: the message goes and the key works.
+    obs_data_t* fix = obs_data_create_from_json(R"({"keyswap-face-on": false})");
+    obs_source_update(filter, fix);
+    obs_data_release(fix);
+    const Verdict v = judge(output_after(src, 20));
+    EXPECT_LT(v.background_alpha, 10.0);
+    // Removed while frames flow: the worker is joined, OBS goes on.
+    obs_source_filter_remove(src, filter);
+    obs_source_release(filter);
+    const Verdict after = judge(output_after(src, 5));
+    EXPECT_GT(after.background_alpha, 245.0);
+    obs_source_release(src);
+}
+
+TEST(ObsPlugin, PropertiesComeFromTheSchemaAndASettingsFileLoads) {
+    obs_source_t* src = obs_source_create_private("keyswap_test_rendered", "rendered", nullptr);
+    obs_source_t* filter = add_filter(src);
+    obs_properties_t* props = obs_source_properties(filter);
+    for (const char* key : {"key", "clip-black", "despill", "source", "faces", "mask", "light-wrap", "background"})
+        EXPECT_NE(obs_properties_get(props, key), nullptr) << key;
+    obs_properties_destroy(props);
+    obs_data_t* s = obs_source_get_settings(filter);
+    EXPECT_DOUBLE_EQ(obs_data_get_double(s, "despill"), 1.0) << "defaults come from the schema";
+    obs_data_release(s);
+    obs_source_filter_remove(src, filter);
+    obs_source_release(filter);
+    obs_source_release(src);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    ::testing::AddGlobalTestEnvironment(new Obs);
+    return RUN_ALL_TESTS();
+}
