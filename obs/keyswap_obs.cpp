@@ -60,6 +60,7 @@ struct Filter {
     std::uint64_t drawn_serial = 0;
     // Set by filter_video: the source hands over CPU frames, so nothing is read back.
     std::atomic<bool> cpu_frames{false};
+    std::atomic<std::uint64_t> frames_from_cpu{0}, frames_read_back{0};
 
     Clock::time_point last_log = Clock::now();
     WorkerStats logged;
@@ -83,11 +84,27 @@ void apply(Filter* f, obs_data_t* settings) {
     }
 }
 
+// "keyswap_stats" on the filter's procedure handler: what the log line says, for tools
+// (and tests): frames processed and dropped, how they were taken, the last latency.
+void stats_proc(void* data, calldata_t* cd) {
+    auto* f = static_cast<Filter*>(data);
+    const WorkerStats s = f->worker.stats();
+    calldata_set_int(cd, "processed", static_cast<long long>(s.processed));
+    calldata_set_int(cd, "dropped", static_cast<long long>(s.dropped));
+    calldata_set_int(cd, "from_cpu", static_cast<long long>(f->frames_from_cpu.load()));
+    calldata_set_int(cd, "read_back", static_cast<long long>(f->frames_read_back.load()));
+    calldata_set_float(cd, "latency_ms", s.last_latency_ms);
+}
+
 void* filter_create(obs_data_t* settings, obs_source_t* source) {
     try {
         auto* f = new Filter;
         f->source = source;
         apply(f, settings);
+        proc_handler_add(obs_source_get_proc_handler(source),
+                         "void keyswap_stats(out int processed, out int dropped, out int from_cpu, out int read_back, "
+                         "out float latency_ms)",
+                         stats_proc, f);
         return f;
     } catch (const std::exception& e) {
         blog(LOG_ERROR, "[keyswap] cannot create the filter: %s", e.what());
@@ -151,15 +168,18 @@ obs_source_frame* filter_video(void* data, obs_source_frame* frame) {
     }
     io::YuvMatrix m;
     std::memcpy(m.m.data(), frame->color_matrix, sizeof frame->color_matrix);
-    for (int i = 0; i < 3; ++i) {
-        m.min[i] = frame->color_range_min[i];
-        m.max[i] = frame->color_range_max[i];
-    }
+    // OBS leaves the range at zero for full-range frames (its shader then skips the clamp).
+    for (int i = 0; i < 3 && !frame->full_range; ++i)
+        if (frame->color_range_max[i] > frame->color_range_min[i]) {
+            m.min[i] = frame->color_range_min[i];
+            m.max[i] = frame->color_range_max[i];
+        }
     try {
         ImageU8 rgba;
         io::to_rgba(pf, m, rgba);
         f->worker.submit(std::move(rgba));
         f->cpu_frames = true;
+        ++f->frames_from_cpu;
     } catch (const std::exception& e) {
         blog(LOG_WARNING, "[keyswap] %s", e.what());
     }
@@ -192,6 +212,7 @@ void capture(Filter* f, obs_source_t* target, uint32_t w, uint32_t h) {
     for (uint32_t y = 0; y < h; ++y) std::memcpy(rgba.row(int(y)), data + std::size_t(y) * linesize, std::size_t(w) * 4);
     gs_stagesurface_unmap(f->stage);
     f->worker.submit(std::move(rgba));
+    ++f->frames_read_back;
 }
 
 void log_now_and_then(Filter* f) {

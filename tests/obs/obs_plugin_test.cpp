@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -159,6 +161,22 @@ std::vector<std::uint8_t> output_after(obs_source_t* source, int frames, const s
     return px;
 }
 
+struct FilterStats {
+    long long processed = 0, from_cpu = 0, read_back = 0;
+};
+
+FilterStats stats_of(obs_source_t* filter) {
+    calldata_t cd;
+    calldata_init(&cd);
+    FilterStats s;
+    EXPECT_TRUE(proc_handler_call(obs_source_get_proc_handler(filter), "keyswap_stats", &cd));
+    s.processed = calldata_int(&cd, "processed");
+    s.from_cpu = calldata_int(&cd, "from_cpu");
+    s.read_back = calldata_int(&cd, "read_back");
+    calldata_free(&cd);
+    return s;
+}
+
 struct Verdict {
     double background_alpha = 0, subject_alpha = 0, subject_error = 0;
 };
@@ -202,26 +220,29 @@ struct CameraFrame {
     obs_source_frame frame = {};
 };
 
-CameraFrame camera_frame(video_format format) {
+CameraFrame camera_frame(video_format format, bool full) {
     CameraFrame c;
     const auto rgba = scene_rgba();
     c.frame.width = kW;
     c.frame.height = kH;
     c.frame.format = format;
     const bool yuv = format != VIDEO_FORMAT_BGRA && format != VIDEO_FORMAT_RGBA;
-    video_format_get_parameters_for_format(VIDEO_CS_709, VIDEO_RANGE_PARTIAL, format, c.frame.color_matrix,
-                                           c.frame.color_range_min, c.frame.color_range_max);
+    video_format_get_parameters_for_format(VIDEO_CS_709, full ? VIDEO_RANGE_FULL : VIDEO_RANGE_PARTIAL, format,
+                                           c.frame.color_matrix, c.frame.color_range_min, c.frame.color_range_max);
+    c.frame.full_range = full;
+    // BT.709 from the standard's coefficients, written out independently of the code under test.
+    const double ys = full ? 255.0 : 219.0, yo = full ? 0.5 : 16.5, cs = full ? 255.0 : 224.0;
     auto Y = [&](int x, int y) {
         const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
-        return std::uint8_t(16.5 + 219.0 * (0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]) / 255.0);
+        return std::uint8_t(yo + ys * (0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]) / 255.0);
     };
     auto U = [&](int x, int y) {
         const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
-        return std::uint8_t(128.5 + 224.0 * (-0.1146 * p[0] - 0.3854 * p[1] + 0.5 * p[2]) / 255.0);
+        return std::uint8_t(std::clamp(128.5 + cs * (-0.1146 * p[0] - 0.3854 * p[1] + 0.5 * p[2]) / 255.0, 0.0, 255.0));
     };
     auto V = [&](int x, int y) {
         const std::uint8_t* p = rgba.data() + (std::size_t(y) * kW + x) * 4;
-        return std::uint8_t(128.5 + 224.0 * (0.5 * p[0] - 0.4542 * p[1] - 0.0458 * p[2]) / 255.0);
+        return std::uint8_t(std::clamp(128.5 + cs * (0.5 * p[0] - 0.4542 * p[1] - 0.0458 * p[2]) / 255.0, 0.0, 255.0));
     };
     if (!yuv) {
         c.planes[0] = rgba;
@@ -230,6 +251,20 @@ CameraFrame camera_frame(video_format format) {
         c.frame.data[0] = c.planes[0].data();
         c.frame.linesize[0] = kW * 4;
         c.frame.full_range = true;
+        return c;
+    }
+    if (format == VIDEO_FORMAT_I444) {
+        for (int i = 0; i < 3; ++i) c.planes[i].resize(std::size_t(kW) * kH);
+        for (int y = 0; y < kH; ++y)
+            for (int x = 0; x < kW; ++x) {
+                c.planes[0][std::size_t(y) * kW + x] = Y(x, y);
+                c.planes[1][std::size_t(y) * kW + x] = U(x, y);
+                c.planes[2][std::size_t(y) * kW + x] = V(x, y);
+            }
+        for (int i = 0; i < 3; ++i) {
+            c.frame.data[i] = c.planes[i].data();
+            c.frame.linesize[i] = kW;
+        }
         return c;
     }
     if (format == VIDEO_FORMAT_I420 || format == VIDEO_FORMAT_NV12) {
@@ -325,10 +360,17 @@ TEST(ObsPlugin, OurMatricesAreTheOnesObsGivesItsFrames) {
 }
 
 TEST(ObsPlugin, KeysACameraSourceInEveryFormatWithItsAlpha) {
-    for (video_format format : {VIDEO_FORMAT_I420, VIDEO_FORMAT_NV12, VIDEO_FORMAT_YUY2, VIDEO_FORMAT_BGRA}) {
+    struct Case {
+        video_format format;
+        bool full_range;
+    };
+    for (const Case& c : {Case{VIDEO_FORMAT_I420, false}, Case{VIDEO_FORMAT_I420, true}, Case{VIDEO_FORMAT_NV12, false},
+                          Case{VIDEO_FORMAT_YUY2, false}, Case{VIDEO_FORMAT_I444, false}, Case{VIDEO_FORMAT_I444, true},
+                          Case{VIDEO_FORMAT_BGRA, true}, Case{VIDEO_FORMAT_RGBA, true}}) {
+        const video_format format = c.format;
         obs_source_t* cam = obs_source_create_private("keyswap_test_camera", "camera", nullptr);
         ASSERT_NE(cam, nullptr);
-        CameraFrame f = camera_frame(format);
+        CameraFrame f = camera_frame(format, c.full_range);
         obs_source_t* filter = add_filter(cam);
         const auto out = output_after(cam, 20, [&] {
             f.frame.timestamp = os_gettime_ns();
@@ -337,7 +379,11 @@ TEST(ObsPlugin, KeysACameraSourceInEveryFormatWithItsAlpha) {
         const Verdict v = judge(out);
         EXPECT_LT(v.background_alpha, 10.0) << "format " << int(format) << ": the green screen must be transparent";
         EXPECT_GT(v.subject_alpha, 245.0) << "format " << int(format);
-        EXPECT_LT(v.subject_error, 8.0) << "format " << int(format) << ": the subject keeps its colour";
+        EXPECT_LT(v.subject_error, 8.0) << "format " << int(format) << (c.full_range ? " full" : " limited")
+                                         << ": the subject keeps its colour";
+        const FilterStats st = stats_of(filter);
+        EXPECT_GT(st.from_cpu, 0) << "an async source's CPU frames are taken as they are";
+        EXPECT_EQ(st.read_back, 0) << "nothing is read back from the GPU for an async source";
         obs_source_filter_remove(cam, filter);
         obs_source_release(filter);
         obs_source_release(cam);
@@ -354,6 +400,9 @@ TEST(ObsPlugin, KeysARenderedSourceAndWithoutTheFilterTheScreenStays) {
     EXPECT_LT(v.background_alpha, 10.0);
     EXPECT_GT(v.subject_alpha, 245.0);
     EXPECT_LT(v.subject_error, 8.0);
+    const FilterStats st = stats_of(filter);
+    EXPECT_GT(st.read_back, 0);
+    EXPECT_GT(st.processed, 0);
     obs_source_filter_remove(src, filter);
     obs_source_release(filter);
     obs_source_release(src);
@@ -390,10 +439,36 @@ TEST(ObsPlugin, PropertiesComeFromTheSchemaAndASettingsFileLoads) {
     obs_properties_t* props = obs_source_properties(filter);
     for (const char* key : {"key", "clip-black", "despill", "source", "faces", "mask", "light-wrap", "background"})
         EXPECT_NE(obs_properties_get(props, key), nullptr) << key;
-    obs_properties_destroy(props);
     obs_data_t* s = obs_source_get_settings(filter);
     EXPECT_DOUBLE_EQ(obs_data_get_double(s, "despill"), 1.0) << "defaults come from the schema";
+    EXPECT_TRUE(obs_data_get_bool(s, "local-black"));
+    // The same JSON `keyswap --settings` reads, loaded with the button.
+    const fs::path file = fs::temp_directory_path() / ("keyswap-obs-settings-" + std::to_string(::getpid()) + ".json");
+    {
+        std::ofstream(file) << R"({"keyswap-settings": 1, "key": {"despill": 0.25, "local-black": false, "key": "#00FF40"}, "compose": {"light-wrap": true}})";
+    }
+    obs_data_set_string(s, "keyswap-settings-file", file.c_str());
+    obs_source_update(filter, s);
     obs_data_release(s);
+    obs_property_t* load = obs_properties_get(props, "keyswap-load");
+    ASSERT_NE(load, nullptr);
+    obs_property_button_clicked(load, filter);
+    s = obs_source_get_settings(filter);
+    EXPECT_DOUBLE_EQ(obs_data_get_double(s, "despill"), 0.25);
+    EXPECT_FALSE(obs_data_get_bool(s, "local-black"));
+    EXPECT_TRUE(obs_data_get_bool(s, "light-wrap"));
+    EXPECT_STREQ(obs_data_get_string(s, "key"), "#00FF40");
+    obs_data_release(s);
+    // A bad file changes nothing.
+    {
+        std::ofstream(file) << R"({"keyswap-settings": 1, "key": {"despill": 7}})";
+    }
+    obs_property_button_clicked(load, filter);
+    s = obs_source_get_settings(filter);
+    EXPECT_DOUBLE_EQ(obs_data_get_double(s, "despill"), 0.25);
+    obs_data_release(s);
+    obs_properties_destroy(props);
+    fs::remove(file);
     obs_source_filter_remove(src, filter);
     obs_source_release(filter);
     obs_source_release(src);
