@@ -8,7 +8,6 @@
 #include <obs.h>
 #include <obs-nix-platform.h>
 #include <util/platform.h>
-#include <X11/Xlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,14 +20,22 @@
 #include <thread>
 #include <vector>
 
+#include <opencv2/imgproc.hpp>
+
+#include "keyswap/io/media_reader.hpp"
+#include "keyswap/io/media_writer.hpp"
 #include "keyswap/io/yuv_convert.hpp"
+#include "../test_support.hpp"
+
+// Last: Xlib defines macros (Bool, Status) that would break the headers above.
+#include <X11/Xlib.h>
 
 namespace {
 
 namespace fs = std::filesystem;
-constexpr int kW = 320, kH = 180;
+constexpr int kW = 640, kH = 360;
 // The subject: a block in the middle, the rest green screen.
-constexpr int kX0 = 110, kX1 = 210, kY0 = 40, kY1 = 140;
+constexpr int kX0 = 220, kX1 = 420, kY0 = 80, kY1 = 280;
 constexpr std::uint8_t kGreen[3] = {20, 180, 60}, kSubject[3] = {200, 120, 90};
 
 bool in_subject(int x, int y) { return x >= kX0 && x < kX1 && y >= kY0 && y < kY1; }
@@ -58,9 +65,17 @@ const char* async_name(void*) { return "keyswap test camera"; }
 struct Rendered {
     gs_texture_t* tex = nullptr;
 };
-void* rendered_create(obs_data_t*, obs_source_t*) {
+// A photo (setting "image") scaled to the canvas, or the green-screen scene.
+std::vector<std::uint8_t> picture_of(const char* image) {
+    if (!image || !*image) return scene_rgba();
+    const keyswap::Frame f = keyswap::io::read_image(image);
+    cv::Mat src(f.rgba.height(), f.rgba.width(), CV_8UC4, const_cast<std::uint8_t*>(f.rgba.data())), dst;
+    cv::resize(src, dst, cv::Size(kW, kH), 0, 0, cv::INTER_AREA);
+    return std::vector<std::uint8_t>(dst.data, dst.data + std::size_t(kW) * kH * 4);
+}
+void* rendered_create(obs_data_t* settings, obs_source_t*) {
     auto* r = new Rendered;
-    const auto px = scene_rgba();
+    const auto px = picture_of(obs_data_get_string(settings, "image"));
     const std::uint8_t* planes[1] = {px.data()};
     obs_enter_graphics();
     r->tex = gs_texture_create(kW, kH, GS_RGBA, 1, planes, 0);
@@ -430,6 +445,49 @@ TEST(ObsPlugin, BadSettingsShowAMessageAndNeverTakeObsDown) {
     obs_source_release(filter);
     const Verdict after = judge(output_after(src, 5));
     EXPECT_GT(after.background_alpha, 245.0);
+    obs_source_release(src);
+}
+
+// The face swap through the plugin: source photos from the properties' file list.
+TEST(ObsPlugin, SwapsAFaceWithTheSourcePhotoFromItsProperties) {
+    if (!keyswap::test::has_asset("faces/obama-720p.jpg") || !keyswap::test::has_asset("faces/biden.jpg"))
+        GTEST_SKIP() << "missing assets";
+    obs_data_t* img = obs_data_create();
+    obs_data_set_string(img, "image", keyswap::test::asset("faces/obama-720p.jpg").c_str());
+    obs_source_t* src = obs_source_create_private("keyswap_test_rendered", "photo", img);
+    obs_data_release(img);
+    const auto before = output_after(src, 3);
+    const std::string settings = std::string(R"({"keyswap-key-on": false, "keyswap-face-on": true, "source": [{"value": ")") +
+                                 keyswap::test::asset("faces/biden.jpg").string() + R"(", "selected": false, "hidden": false}]})";
+    obs_source_t* filter = add_filter(src, settings.c_str());
+    // The first result waits for the pass to load the photo and models: up to a minute on a
+    // loaded machine.
+    std::vector<std::uint8_t> after;
+    for (int i = 0; i < 90 && stats_of(filter).processed < 5; ++i) after = output_after(src, 10);
+    after = output_after(src, 5);
+    ASSERT_GT(stats_of(filter).processed, 0);
+    if (const char* dir = std::getenv("KEYSWAP_OBS_SHOTS")) {
+        keyswap::Frame shot;
+        shot.rgba = keyswap::ImageU8(kW, kH, 4);
+        std::memcpy(shot.rgba.data(), after.data(), after.size());
+        keyswap::io::write_image(fs::path(dir) / "obs-face.png", shot);
+    }
+    // Where the face is (the middle of the frame) the picture changed; the corners did not.
+    auto mean_diff = [&](int x0, int y0, int x1, int y1) {
+        double d = 0;
+        for (int y = y0; y < y1; ++y)
+            for (int x = x0; x < x1; ++x)
+                for (int k = 0; k < 3; ++k) d += std::abs(int(after[(std::size_t(y) * kW + x) * 4 + k]) - int(before[(std::size_t(y) * kW + x) * 4 + k]));
+        return d / (3.0 * (x1 - x0) * (y1 - y0));
+    };
+    double face = 0;
+    for (int y = 0; y + 40 <= kH; y += 20)
+        for (int x = 0; x + 40 <= kW; x += 20) face = std::max(face, mean_diff(x, y, x + 40, y + 40));
+    EXPECT_GT(face, 8.0) << "no part of the face changed";
+    EXPECT_LT(mean_diff(0, 0, 40, 40), 1.0) << "the swap must stay on the face";
+    EXPECT_GT(after[3], 250) << "without keying the picture stays opaque";
+    obs_source_filter_remove(src, filter);
+    obs_source_release(filter);
     obs_source_release(src);
 }
 
