@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "filter_worker.hpp"
@@ -52,6 +53,8 @@ struct Filter {
     obs_source_t* source = nullptr;
     FilterWorker worker;
     std::string error_shown;  // the message last logged, so each is logged once
+    std::mutex settings_mutex;
+    std::string settings_error;  // why the last settings were refused ("" = they were taken)
 
     // Graphics objects: created and destroyed inside the graphics context.
     gs_texrender_t* texrender = nullptr;
@@ -77,11 +80,15 @@ struct Filter {
 const char* filter_name(void*) { return "keyswap (key + face swap)"; }
 
 void apply(Filter* f, obs_data_t* settings) {
+    std::string refused;
     try {
         f->worker.configure(std::make_shared<const pipeline::Settings>(settings_of(settings)));
     } catch (const std::exception& e) {
-        blog(LOG_WARNING, "[keyswap] settings not applied: %s", e.what());
+        refused = std::string("settings not applied: ") + e.what();
+        blog(LOG_WARNING, "[keyswap] %s", refused.c_str());
     }
+    std::lock_guard lock(f->settings_mutex);
+    f->settings_error = refused;
 }
 
 // "keyswap_stats" on the filter's procedure handler: what the log line says, for tools
@@ -136,7 +143,11 @@ bool load_clicked(obs_properties_t*, obs_property_t*, void* data) {
 obs_properties_t* filter_properties(void* data) {
     obs_properties_t* props = obs_properties_create();
     if (auto* f = static_cast<Filter*>(data)) {
-        const std::string err = f->worker.error();
+        std::string err = f->worker.error();
+        {
+            std::lock_guard lock(f->settings_mutex);
+            if (!f->settings_error.empty()) err = f->settings_error;
+        }
         if (!err.empty()) {
             obs_property_t* p = obs_properties_add_text(props, "keyswap-error", err.c_str(), OBS_TEXT_INFO);
             obs_property_text_set_info_type(p, OBS_TEXT_INFO_ERROR);
@@ -176,7 +187,8 @@ obs_source_frame* filter_video(void* data, obs_source_frame* frame) {
         }
     try {
         ImageU8 rgba;
-        io::to_rgba(pf, m, rgba);
+        // On the source's own thread, alone: the worker's pass owns the shared pool.
+        io::to_rgba(pf, m, rgba, nullptr);
         f->worker.submit(std::move(rgba));
         f->cpu_frames = true;
         ++f->frames_from_cpu;

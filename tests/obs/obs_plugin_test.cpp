@@ -440,6 +440,22 @@ TEST(ObsPlugin, BadSettingsShowAMessageAndNeverTakeObsDown) {
     obs_data_release(fix);
     const Verdict v = judge(output_after(src, 20));
     EXPECT_LT(v.background_alpha, 10.0);
+    // A screen the schema cannot read (typed into the editable list) is not applied and says
+    // so in the properties too.
+    obs_data_t* bad = obs_data_create_from_json(R"({"key": "turquoise-ish"})");
+    obs_source_update(filter, bad);
+    obs_data_release(bad);
+    output_after(src, 5);
+    props = obs_source_properties(filter);
+    err = obs_properties_get(props, "keyswap-error");
+    ASSERT_NE(err, nullptr);
+    EXPECT_NE(std::string(obs_property_description(err)).find("turquoise-ish"), std::string::npos)
+        << obs_property_description(err);
+    obs_properties_destroy(props);
+    obs_data_t* good = obs_data_create_from_json(R"({"key": "auto"})");
+    obs_source_update(filter, good);
+    obs_data_release(good);
+    EXPECT_LT(judge(output_after(src, 10)).background_alpha, 10.0) << "a good screen again: keyed again";
     // Removed while frames flow: the worker is joined, OBS goes on.
     obs_source_filter_remove(src, filter);
     obs_source_release(filter);

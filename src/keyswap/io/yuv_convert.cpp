@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
@@ -135,12 +136,16 @@ void rgb_rows(const PlaneFrame& f, ImageU8& out, int y0, int y1) {
 
 }  // namespace
 
-void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out) {
+void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool* pool) {
+    const auto rows = [pool](int n, const std::function<void(int, int)>& fn) {
+        if (pool) pool->parallel_rows(n, fn);
+        else fn(0, n);
+    };
     if (f.width <= 0 || f.height <= 0 || !f.data[0])
         fail(ErrorKind::Input, std::string("empty ") + layout_name(f.layout) + " frame");
     out.reshape(f.width, f.height, 4);
     if (f.layout == PlaneLayout::RGBA || f.layout == PlaneLayout::BGRA || f.layout == PlaneLayout::BGRX) {
-        ThreadPool::shared().parallel_rows(f.height, [&](int y0, int y1) { rgb_rows(f, out, y0, y1); });
+        rows(f.height, [&](int y0, int y1) { rgb_rows(f, out, y0, y1); });
         return;
     }
     const bool two_planes = f.layout == PlaneLayout::NV12;
@@ -155,7 +160,7 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out) {
     }
     const float lo[3] = {mx.min[0] * 255.0f, mx.min[1] * 255.0f, mx.min[2] * 255.0f};
     const float hi[3] = {mx.max[0] * 255.0f, mx.max[1] * 255.0f, mx.max[2] * 255.0f};
-    ThreadPool::shared().parallel_rows(f.height, [&](int y0, int y1) {
+    rows(f.height, [&](int y0, int y1) {
         Rows r;
         r.resize(f.width);
         for (int y = y0; y < y1; ++y) {

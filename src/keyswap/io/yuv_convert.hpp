@@ -12,6 +12,7 @@
 #include <string>
 
 #include "keyswap/core/image.hpp"
+#include "keyswap/core/thread_pool.hpp"
 
 namespace keyswap::io {
 
@@ -36,7 +37,12 @@ struct YuvMatrix {
 YuvMatrix yuv_matrix(bool bt709, bool full_range);
 
 // Converts to straight RGBA8 (opaque; RGBA input keeps its alpha, BGRX becomes opaque).
-// `out` is reshaped to width x height x 4. Rows split over the shared thread pool.
-void to_rgba(const PlaneFrame& frame, const YuvMatrix& matrix, ImageU8& out);
+// `out` is reshaped to width x height x 4. Rows are split over `pool`; nullptr converts on
+// the calling thread alone (for a caller whose thread may not share the pool, e.g. a capture
+// callback running while the pass uses it).
+void to_rgba(const PlaneFrame& frame, const YuvMatrix& matrix, ImageU8& out, ThreadPool* pool);
+inline void to_rgba(const PlaneFrame& frame, const YuvMatrix& matrix, ImageU8& out) {
+    to_rgba(frame, matrix, out, &ThreadPool::shared());
+}
 
 }  // namespace keyswap::io
