@@ -209,7 +209,21 @@ void capture(Filter* f, obs_source_t* target, uint32_t w, uint32_t h) {
     gs_ortho(0.0f, float(w), 0.0f, float(h), -100.0f, 100.0f);
     gs_blend_state_push();
     gs_blend_function(GS_BLEND_ONE, GS_BLEND_ZERO);
+    // A source that draws with the effect OBS hands it (an image, a window capture) gets
+    // the default one, as OBS's own filter rendering does; sources that draw themselves
+    // (scenes, custom drawing) and async ones set up their own.
+    const uint32_t flags = obs_source_get_output_flags(target);
+    gs_technique_t* tech = nullptr;
+    if (!(flags & (OBS_SOURCE_CUSTOM_DRAW | OBS_SOURCE_ASYNC)) && !gs_get_effect()) {
+        tech = gs_effect_get_technique(obs_get_base_effect(OBS_EFFECT_DEFAULT), "Draw");
+        gs_technique_begin(tech);
+        gs_technique_begin_pass(tech, 0);
+    }
     obs_source_video_render(target);
+    if (tech) {
+        gs_technique_end_pass(tech);
+        gs_technique_end(tech);
+    }
     gs_blend_state_pop();
     gs_texrender_end(f->texrender);
     if (!f->stage || gs_stagesurface_get_width(f->stage) != w || gs_stagesurface_get_height(f->stage) != h) {

@@ -91,17 +91,17 @@ void rendered_destroy(void* d) {
 }
 uint32_t rendered_width(void*) { return kW; }
 uint32_t rendered_height(void*) { return kH; }
-void rendered_render(void* d, gs_effect_t*) {
-    // Drawn inside whichever effect OBS has running, or with the default one.
+// Like OBS's image source: draws with the effect OBS hands it and nothing else, so a filter
+// that renders it without one is caught (counted here, checked by the tests).
+std::atomic<int> g_renders_without_effect{0};
+void rendered_render(void* d, gs_effect_t* effect) {
     gs_texture_t* tex = static_cast<Rendered*>(d)->tex;
-
-    if (gs_get_effect()) {
-        obs_source_draw(tex, 0, 0, 0, 0, false);
+    if (!effect) {
+        ++g_renders_without_effect;
         return;
     }
-    gs_effect_t* e = obs_get_base_effect(OBS_EFFECT_DEFAULT);
-    gs_effect_set_texture(gs_effect_get_param_by_name(e, "image"), tex);
-    while (gs_effect_loop(e, "Draw")) gs_draw_sprite(tex, 0, kW, kH);
+    gs_effect_set_texture(gs_effect_get_param_by_name(effect, "image"), tex);
+    gs_draw_sprite(tex, 0, kW, kH);
 }
 
 class Obs : public ::testing::Environment {
@@ -418,6 +418,7 @@ TEST(ObsPlugin, KeysARenderedSourceAndWithoutTheFilterTheScreenStays) {
     const FilterStats st = stats_of(filter);
     EXPECT_GT(st.read_back, 0);
     EXPECT_GT(st.processed, 0);
+    EXPECT_EQ(g_renders_without_effect.load(), 0) << "the filter rendered its source without the effect OBS gives sources";
     obs_source_filter_remove(src, filter);
     obs_source_release(filter);
     obs_source_release(src);
