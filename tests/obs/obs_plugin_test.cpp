@@ -7,9 +7,13 @@
 
 #include <obs.h>
 #include <obs-nix-platform.h>
+#include <util/base.h>
+#include <util/bmem.h>
 #include <util/platform.h>
 
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -104,9 +108,32 @@ void rendered_render(void* d, gs_effect_t* effect) {
     gs_draw_sprite(tex, 0, kW, kH);
 }
 
+// libobs's log, printed as usual and kept for the leak count it reports at shutdown.
+std::mutex g_log_mutex;
+std::string g_log;
+void log_handler(int level, const char* format, va_list args, void*) {
+    char line[4096];
+    std::vsnprintf(line, sizeof line, format, args);
+    if (level <= LOG_INFO) std::fprintf(stderr, "%s\n", line);
+    std::lock_guard lock(g_log_mutex);
+    g_log += line;
+    g_log += '\n';
+}
+
+// OBS's own media and image sources (Debian's obs-studio), opened like the keyswap module.
+bool g_real_sources = false;
+bool open_obs_module(const char* name) {
+    const std::string bin = std::string("/usr/lib/x86_64-linux-gnu/obs-plugins/") + name + ".so";
+    const std::string data = std::string("/usr/share/obs/obs-plugins/") + name;
+    if (!fs::exists(bin)) return false;
+    obs_module_t* mod = nullptr;
+    return obs_open_module(&mod, bin.c_str(), data.c_str()) == MODULE_SUCCESS && obs_init_module(mod);
+}
+
 class Obs : public ::testing::Environment {
 public:
     void SetUp() override {
+        base_set_log_handler(log_handler, nullptr);
         display_ = XOpenDisplay(nullptr);
         ASSERT_NE(display_, nullptr) << "no X display: run under xvfb-run";
         obs_set_nix_platform(OBS_NIX_PLATFORM_X11_EGL);
@@ -125,6 +152,12 @@ public:
         ovi.gpu_conversion = true;
         ovi.scale_type = OBS_SCALE_POINT;
         ASSERT_EQ(obs_reset_video(&ovi), OBS_VIDEO_SUCCESS);
+        // A media source with sound needs the audio subsystem.
+        obs_audio_info oai = {};
+        oai.samples_per_sec = 48000;
+        oai.speakers = SPEAKERS_STEREO;
+        ASSERT_TRUE(obs_reset_audio(&oai));
+        g_real_sources = open_obs_module("image-source") && open_obs_module("obs-ffmpeg");
         obs_module_t* mod = nullptr;
         ASSERT_EQ(obs_open_module(&mod, KEYSWAP_OBS_MODULE, KEYSWAP_OBS_DATA), MODULE_SUCCESS);
         ASSERT_TRUE(obs_init_module(mod));
@@ -152,13 +185,16 @@ public:
     void TearDown() override {
         obs_shutdown();
         if (display_) XCloseDisplay(display_);
+        // libobs counts what was allocated through it and never freed (sources, filters, data,
+        // textures): what OBS's own frontend reports as "Number of memory leaks" at exit.
+        EXPECT_EQ(bnum_allocs(), 0) << "libobs reports leaks at shutdown";
     }
 
 private:
     Display* display_ = nullptr;
 };
 
-std::vector<std::uint8_t> render_source(obs_source_t* source);
+std::vector<std::uint8_t> render_source(obs_source_t* source, int w = kW, int h = kH);
 
 // Runs OBS with `source` (and its filters) on the main output for `frames` frame times
 // (calling `each` once per frame time) and returns the source as OBS draws it then. The
@@ -327,16 +363,16 @@ CameraFrame camera_frame(video_format format, bool full) {
 
 // Renders `source` (with its filters) into a texture and reads it back, in OBS's graphics
 // context: what OBS's own output would show, read without its output pipeline.
-std::vector<std::uint8_t> render_source(obs_source_t* source) {
-    std::vector<std::uint8_t> out(std::size_t(kW) * kH * 4, 0);
+std::vector<std::uint8_t> render_source(obs_source_t* source, int w, int h) {
+    std::vector<std::uint8_t> out(std::size_t(w) * h * 4, 0);
     obs_enter_graphics();
     gs_texrender_t* tr = gs_texrender_create(GS_RGBA, GS_ZS_NONE);
-    gs_stagesurf_t* st = gs_stagesurface_create(kW, kH, GS_RGBA);
-    if (gs_texrender_begin(tr, kW, kH)) {
+    gs_stagesurf_t* st = gs_stagesurface_create(w, h, GS_RGBA);
+    if (gs_texrender_begin(tr, w, h)) {
         vec4 clear;
         vec4_zero(&clear);
         gs_clear(GS_CLEAR_COLOR, &clear, 0.0f, 0);
-        gs_ortho(0.0f, float(kW), 0.0f, float(kH), -100.0f, 100.0f);
+        gs_ortho(0.0f, float(w), 0.0f, float(h), -100.0f, 100.0f);
         gs_blend_state_push();
         gs_blend_function(GS_BLEND_ONE, GS_BLEND_ZERO);
         obs_source_video_render(source);
@@ -346,7 +382,7 @@ std::vector<std::uint8_t> render_source(obs_source_t* source) {
         uint8_t* data = nullptr;
         uint32_t linesize = 0;
         if (gs_stagesurface_map(st, &data, &linesize)) {
-            for (int y = 0; y < kH; ++y) std::memcpy(out.data() + std::size_t(y) * kW * 4, data + std::size_t(y) * linesize, kW * 4);
+            for (int y = 0; y < h; ++y) std::memcpy(out.data() + std::size_t(y) * w * 4, data + std::size_t(y) * linesize, std::size_t(w) * 4);
             gs_stagesurface_unmap(st);
         } else {
             ADD_FAILURE() << "cannot read the texture back";
@@ -506,6 +542,128 @@ TEST(ObsPlugin, SwapsAFaceWithTheSourcePhotoFromItsProperties) {
     obs_source_filter_remove(src, filter);
     obs_source_release(filter);
     obs_source_release(src);
+}
+
+// OBS's own sources: a media source playing a clip of a face on a green screen (async, so its
+// CPU frames are taken) and an image source showing one of its frames (rendered, read back).
+class RealSources : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!g_real_sources) {
+            if (std::getenv("KEYSWAP_REQUIRE_OBS") && std::string(std::getenv("KEYSWAP_REQUIRE_OBS")) == "1")
+                FAIL() << "OBS's image and media source modules are missing (obs-studio)";
+            GTEST_SKIP() << "OBS's image and media source modules are missing (obs-studio)";
+        }
+        if (!keyswap::test::has_asset("faces/biden.jpg")) GTEST_SKIP() << "missing assets";
+        dir = fs::temp_directory_path() / ("keyswap-obs-real-" + std::to_string(::getpid()));
+        fs::create_directories(dir);
+        ASSERT_EQ(keyswap::test::run_cli("demo --frames 60 --out " + dir.string()).exit_code, 0);
+        clip = dir / "green-screen-scene.mp4";
+        ASSERT_EQ(std::system(("ffmpeg -v error -y -ss 0.5 -i '" + clip.string() + "' -frames:v 1 '" + (dir / "frame.png").string() + "'").c_str()), 0);
+    }
+    void TearDown() override {
+        std::error_code ec;
+        if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+    std::string settings(bool face) const {
+        return std::string(R"({"keyswap-face-on": )") + (face ? "true" : "false") +
+               R"(, "source": [{"value": ")" + keyswap::test::asset("faces/biden.jpg").string() + R"(", "hidden": false}]})";
+    }
+    // Renders `src` at its own size until the filter has `results` more results.
+    std::vector<std::uint8_t> settle(obs_source_t* src, obs_source_t* filter, long long results) {
+        obs_set_output_source(0, src);
+        const long long start = stats_of(filter).processed;
+        std::vector<std::uint8_t> px;
+        for (int i = 0; i < 1800 && (w == 0 || stats_of(filter).processed < start + results); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(33));
+            w = int(obs_source_get_width(src));
+            h = int(obs_source_get_height(src));
+        }
+        EXPECT_GT(w, 0) << "the source never showed a frame";
+        if (w > 0) px = render_source(src, w, h);
+        obs_set_output_source(0, nullptr);
+        return px;
+    }
+    double mean(const std::vector<std::uint8_t>& px, int x0, int y0, int x1, int y1, int channel) const {
+        double sum = 0;
+        for (int y = y0; y < y1; ++y)
+            for (int x = x0; x < x1; ++x) sum += px[(std::size_t(y) * w + x) * 4 + channel];
+        return sum / double((x1 - x0) * (y1 - y0));
+    }
+    double diff(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b, int x0, int y0, int x1, int y1) const {
+        double sum = 0;
+        for (int y = y0; y < y1; ++y)
+            for (int x = x0; x < x1; ++x)
+                for (int k = 0; k < 3; ++k) sum += std::abs(int(a[(std::size_t(y) * w + x) * 4 + k]) - int(b[(std::size_t(y) * w + x) * 4 + k]));
+        return sum / double(3 * (x1 - x0) * (y1 - y0));
+    }
+    fs::path dir, clip;
+    int w = 0, h = 0;
+};
+
+TEST_F(RealSources, MediaSourceClipIsKeyedFromItsCpuFrames) {
+    obs_data_t* ms = obs_data_create();
+    obs_data_set_bool(ms, "is_local_file", true);
+    obs_data_set_string(ms, "local_file", clip.c_str());
+    obs_data_set_bool(ms, "looping", true);
+    obs_source_t* media = obs_source_create_private("ffmpeg_source", "clip", ms);
+    obs_data_release(ms);
+    ASSERT_NE(media, nullptr);
+    obs_source_t* filter = add_filter(media, settings(true).c_str());
+    const auto px = settle(media, filter, 10);
+    ASSERT_EQ(w, 1280);
+    // The demo scene: the green screen fills the top corners; the person (who moves about)
+    // covers a fifth to a third of the frame, opaque, and the rest of the screen is gone.
+    EXPECT_LT(mean(px, 0, 0, 200, 150, 3), 10.0) << "the backdrop must be transparent";
+    EXPECT_LT(mean(px, 1080, 0, 1280, 150, 3), 10.0);
+    std::size_t opaque = 0, clear = 0;
+    for (std::size_t i = 3; i < px.size(); i += 4) {
+        opaque += px[i] > 245;
+        clear += px[i] < 10;
+    }
+    const double n = double(px.size() / 4);
+    EXPECT_GT(opaque / n, 0.15) << "the subject must be opaque";
+    EXPECT_GT(clear / n, 0.4) << "the screen must be transparent";
+    const FilterStats st = stats_of(filter);
+    EXPECT_GT(st.from_cpu, 0) << "a media source's frames are taken on the CPU";
+    EXPECT_EQ(st.read_back, 0);
+    obs_source_filter_remove(media, filter);
+    obs_source_release(filter);
+    obs_source_release(media);
+}
+
+TEST_F(RealSources, ImageSourceIsKeyedAndItsFaceSwapped) {
+    obs_data_t* is = obs_data_create();
+    obs_data_set_string(is, "file", (dir / "frame.png").c_str());
+    obs_source_t* image = obs_source_create_private("image_source", "frame", is);
+    obs_data_release(is);
+    ASSERT_NE(image, nullptr);
+    obs_source_t* filter = add_filter(image, settings(false).c_str());
+    const auto keyed = settle(image, filter, 5);
+    ASSERT_EQ(w, 1280);
+    EXPECT_LT(mean(keyed, 0, 0, 200, 150, 3), 10.0) << "the backdrop must be transparent";
+    EXPECT_GT(mean(keyed, 480, 560, 560, 640, 3), 245.0) << "the subject must be opaque";
+    EXPECT_GT(stats_of(filter).read_back, 0);
+    obs_data_t* on = obs_data_create_from_json(settings(true).c_str());
+    obs_source_update(filter, on);
+    obs_data_release(on);
+    const auto swapped = settle(image, filter, 5);
+    if (const char* shots = std::getenv("KEYSWAP_OBS_SHOTS")) {
+        keyswap::Frame shot;
+        shot.rgba = keyswap::ImageU8(w, h, 4);
+        std::memcpy(shot.rgba.data(), swapped.data(), swapped.size());
+        keyswap::io::write_image(fs::path(shots) / "obs-headless.png", shot);
+    }
+    // The face (upper middle of the frame) changed; the suit below it did not.
+    double face = 0;
+    for (int y = 60; y + 60 <= 360; y += 30)
+        for (int x = 480; x + 60 <= 800; x += 30) face = std::max(face, diff(keyed, swapped, x, y, x + 60, y + 60));
+    EXPECT_GT(face, 8.0) << "the swap did not change the face";
+    EXPECT_LT(diff(keyed, swapped, 480, 560, 560, 640), 2.0) << "the swap must stay on the face";
+    EXPECT_LT(mean(swapped, 0, 0, 200, 150, 3), 10.0) << "still keyed";
+    obs_source_filter_remove(image, filter);
+    obs_source_release(filter);
+    obs_source_release(image);
 }
 
 TEST(ObsPlugin, PropertiesComeFromTheSchemaAndASettingsFileLoads) {
