@@ -101,6 +101,7 @@ void stats_proc(void* data, calldata_t* cd) {
     calldata_set_int(cd, "from_cpu", static_cast<long long>(f->frames_from_cpu.load()));
     calldata_set_int(cd, "read_back", static_cast<long long>(f->frames_read_back.load()));
     calldata_set_float(cd, "latency_ms", s.last_latency_ms);
+    calldata_set_float(cd, "pass_ms", s.mean_pass_ms);
 }
 
 void* filter_create(obs_data_t* settings, obs_source_t* source) {
@@ -110,7 +111,7 @@ void* filter_create(obs_data_t* settings, obs_source_t* source) {
         apply(f, settings);
         proc_handler_add(obs_source_get_proc_handler(source),
                          "void keyswap_stats(out int processed, out int dropped, out int from_cpu, out int read_back, "
-                         "out float latency_ms)",
+                         "out float latency_ms, out float pass_ms)",
                          stats_proc, f);
         return f;
     } catch (const std::exception& e) {

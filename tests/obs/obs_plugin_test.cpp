@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <obs.h>
-#include <obs-nix-platform.h>
 #include <util/base.h>
 #include <util/bmem.h>
 #include <util/platform.h>
@@ -19,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,9 +30,8 @@
 #include "keyswap/io/media_writer.hpp"
 #include "keyswap/io/yuv_convert.hpp"
 #include "../test_support.hpp"
+#include "obs_host.hpp"
 
-// Last: Xlib defines macros (Bool, Status) that would break the headers above.
-#include <X11/Xlib.h>
 
 namespace {
 
@@ -120,47 +119,18 @@ void log_handler(int level, const char* format, va_list args, void*) {
     g_log += '\n';
 }
 
-// OBS's own media and image sources (Debian's obs-studio), opened like the keyswap module.
 bool g_real_sources = false;
-bool open_obs_module(const char* name) {
-    const std::string bin = std::string("/usr/lib/x86_64-linux-gnu/obs-plugins/") + name + ".so";
-    const std::string data = std::string("/usr/share/obs/obs-plugins/") + name;
-    if (!fs::exists(bin)) return false;
-    obs_module_t* mod = nullptr;
-    return obs_open_module(&mod, bin.c_str(), data.c_str()) == MODULE_SUCCESS && obs_init_module(mod);
-}
+
+using keyswap::obs_test::FilterStats;
+using keyswap::obs_test::stats_of;
 
 class Obs : public ::testing::Environment {
 public:
     void SetUp() override {
         base_set_log_handler(log_handler, nullptr);
-        display_ = XOpenDisplay(nullptr);
-        ASSERT_NE(display_, nullptr) << "no X display: run under xvfb-run";
-        obs_set_nix_platform(OBS_NIX_PLATFORM_X11_EGL);
-        obs_set_nix_platform_display(display_);
-        const fs::path cfg = fs::temp_directory_path() / ("keyswap-obs-test-" + std::to_string(::getpid()));
-        ASSERT_TRUE(obs_startup("en-US", cfg.c_str(), nullptr));
-        obs_video_info ovi = {};
-        ovi.graphics_module = "libobs-opengl.so.29";
-        ovi.fps_num = 30;
-        ovi.fps_den = 1;
-        ovi.base_width = ovi.output_width = kW;
-        ovi.base_height = ovi.output_height = kH;
-        ovi.output_format = VIDEO_FORMAT_RGBA;
-        ovi.colorspace = VIDEO_CS_SRGB;
-        ovi.range = VIDEO_RANGE_FULL;
-        ovi.gpu_conversion = true;
-        ovi.scale_type = OBS_SCALE_POINT;
-        ASSERT_EQ(obs_reset_video(&ovi), OBS_VIDEO_SUCCESS);
-        // A media source with sound needs the audio subsystem.
-        obs_audio_info oai = {};
-        oai.samples_per_sec = 48000;
-        oai.speakers = SPEAKERS_STEREO;
-        ASSERT_TRUE(obs_reset_audio(&oai));
-        g_real_sources = open_obs_module("image-source") && open_obs_module("obs-ffmpeg");
-        obs_module_t* mod = nullptr;
-        ASSERT_EQ(obs_open_module(&mod, KEYSWAP_OBS_MODULE, KEYSWAP_OBS_DATA), MODULE_SUCCESS);
-        ASSERT_TRUE(obs_init_module(mod));
+        host_ = std::make_unique<keyswap::obs_test::ObsHost>(kW, kH, KEYSWAP_OBS_MODULE, KEYSWAP_OBS_DATA);
+        ASSERT_TRUE(host_->ok()) << host_->error();
+        g_real_sources = host_->real_sources();
 
         obs_source_info a = {};
         a.id = "keyswap_test_camera";
@@ -183,18 +153,24 @@ public:
         obs_register_source(&r);
     }
     void TearDown() override {
-        obs_shutdown();
-        if (display_) XCloseDisplay(display_);
+        host_.reset();  // obs_shutdown
         // libobs counts what was allocated through it and never freed (sources, filters, data,
         // textures): what OBS's own frontend reports as "Number of memory leaks" at exit.
         EXPECT_EQ(bnum_allocs(), 0) << "libobs reports leaks at shutdown";
     }
 
 private:
-    Display* display_ = nullptr;
+    std::unique_ptr<keyswap::obs_test::ObsHost> host_;
 };
 
-std::vector<std::uint8_t> render_source(obs_source_t* source, int w = kW, int h = kH);
+std::vector<std::uint8_t> render_source(obs_source_t* source, int w = kW, int h = kH) {
+    auto px = keyswap::obs_test::render_source(source, w, h);
+    EXPECT_FALSE(px.empty()) << "cannot read the texture back";
+    if (px.empty()) px.assign(std::size_t(w) * h * 4, 0);
+    return px;
+}
+
+
 
 // Runs OBS with `source` (and its filters) on the main output for `frames` frame times
 // (calling `each` once per frame time) and returns the source as OBS draws it then. The
@@ -210,22 +186,6 @@ std::vector<std::uint8_t> output_after(obs_source_t* source, int frames, const s
     }
     obs_set_output_source(0, nullptr);
     return px;
-}
-
-struct FilterStats {
-    long long processed = 0, from_cpu = 0, read_back = 0;
-};
-
-FilterStats stats_of(obs_source_t* filter) {
-    calldata_t cd;
-    calldata_init(&cd);
-    FilterStats s;
-    EXPECT_TRUE(proc_handler_call(obs_source_get_proc_handler(filter), "keyswap_stats", &cd));
-    s.processed = calldata_int(&cd, "processed");
-    s.from_cpu = calldata_int(&cd, "from_cpu");
-    s.read_back = calldata_int(&cd, "read_back");
-    calldata_free(&cd);
-    return s;
 }
 
 struct Verdict {
@@ -359,39 +319,6 @@ CameraFrame camera_frame(video_format format, bool full) {
     c.frame.data[0] = c.planes[0].data();
     c.frame.linesize[0] = kW * 2;
     return c;
-}
-
-// Renders `source` (with its filters) into a texture and reads it back, in OBS's graphics
-// context: what OBS's own output would show, read without its output pipeline.
-std::vector<std::uint8_t> render_source(obs_source_t* source, int w, int h) {
-    std::vector<std::uint8_t> out(std::size_t(w) * h * 4, 0);
-    obs_enter_graphics();
-    gs_texrender_t* tr = gs_texrender_create(GS_RGBA, GS_ZS_NONE);
-    gs_stagesurf_t* st = gs_stagesurface_create(w, h, GS_RGBA);
-    if (gs_texrender_begin(tr, w, h)) {
-        vec4 clear;
-        vec4_zero(&clear);
-        gs_clear(GS_CLEAR_COLOR, &clear, 0.0f, 0);
-        gs_ortho(0.0f, float(w), 0.0f, float(h), -100.0f, 100.0f);
-        gs_blend_state_push();
-        gs_blend_function(GS_BLEND_ONE, GS_BLEND_ZERO);
-        obs_source_video_render(source);
-        gs_blend_state_pop();
-        gs_texrender_end(tr);
-        gs_stage_texture(st, gs_texrender_get_texture(tr));
-        uint8_t* data = nullptr;
-        uint32_t linesize = 0;
-        if (gs_stagesurface_map(st, &data, &linesize)) {
-            for (int y = 0; y < h; ++y) std::memcpy(out.data() + std::size_t(y) * w * 4, data + std::size_t(y) * linesize, std::size_t(w) * 4);
-            gs_stagesurface_unmap(st);
-        } else {
-            ADD_FAILURE() << "cannot read the texture back";
-        }
-    }
-    gs_stagesurface_destroy(st);
-    gs_texrender_destroy(tr);
-    obs_leave_graphics();
-    return out;
 }
 
 TEST(ObsPlugin, OurMatricesAreTheOnesObsGivesItsFrames) {
@@ -610,7 +537,7 @@ TEST_F(RealSources, MediaSourceClipIsKeyedFromItsCpuFrames) {
     obs_data_release(ms);
     ASSERT_NE(media, nullptr);
     obs_source_t* filter = add_filter(media, settings(true).c_str());
-    const auto px = settle(media, filter, 10);
+    const auto px = settle(media, filter, 5);
     ASSERT_EQ(w, 1280);
     // The demo scene: the green screen fills the top corners; the person (who moves about)
     // covers a fifth to a third of the frame, opaque, and the rest of the screen is gone.
