@@ -50,14 +50,9 @@ struct AudioRange::Impl {
 };
 
 AudioRange::AudioRange(const std::filesystem::path& path, double start, double end) : impl_(std::make_unique<Impl>()) {
-    av::quiet_logs();
     auto& m = *impl_;
     m.path = path.string();
-    AVFormatContext* raw = nullptr;
-    const int r = avformat_open_input(&raw, m.path.c_str(), nullptr, nullptr);
-    if (r < 0) fail(ErrorKind::Input, "cannot open: not a media file or corrupt (" + av::error_string(r) + ")", m.path);
-    m.fmt.reset(raw);
-    av::check(avformat_find_stream_info(m.fmt.get(), nullptr), ErrorKind::Input, "cannot read stream info", m.path);
+    m.fmt = av::open_input(m.path);
     const int video = av_find_best_stream(m.fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     m.audio = av_find_best_stream(m.fmt.get(), AVMEDIA_TYPE_AUDIO, -1, video, nullptr, 0);
     if (m.audio < 0) {

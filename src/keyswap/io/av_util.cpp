@@ -13,4 +13,14 @@ void quiet_logs() {
     });
 }
 
+InputPtr open_input(const std::string& path) {
+    quiet_logs();
+    AVFormatContext* raw = nullptr;
+    const int r = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);  // frees raw on failure
+    if (r < 0) fail(ErrorKind::Input, "cannot open: not a media file or corrupt (" + error_string(r) + ")", path);
+    InputPtr fmt(raw);
+    check(avformat_find_stream_info(fmt.get(), nullptr), ErrorKind::Input, "cannot read stream info", path);
+    return fmt;
+}
+
 }  // namespace keyswap::io::av

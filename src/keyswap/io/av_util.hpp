@@ -61,4 +61,8 @@ inline int check(int ret, ErrorKind kind, const std::string& what, const std::st
 // Silences FFmpeg's own logging unless asked (keyswap prints one clear line per error).
 void quiet_logs();
 
+// Opens a media file by its contents and reads its stream info (logs quietened). Throws
+// Error(Input) naming the file when it is not a media file or is corrupt.
+InputPtr open_input(const std::string& path);
+
 }  // namespace keyswap::io::av

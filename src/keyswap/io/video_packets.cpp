@@ -14,14 +14,9 @@ struct VideoPackets::Impl {
 };
 
 VideoPackets::VideoPackets(const std::filesystem::path& path) : impl_(std::make_unique<Impl>()) {
-    av::quiet_logs();
     auto& m = *impl_;
     m.path = path.string();
-    AVFormatContext* raw = nullptr;
-    const int r = avformat_open_input(&raw, m.path.c_str(), nullptr, nullptr);
-    if (r < 0) fail(ErrorKind::Input, "cannot open: not a media file or corrupt (" + av::error_string(r) + ")", m.path);
-    m.fmt.reset(raw);
-    av::check(avformat_find_stream_info(m.fmt.get(), nullptr), ErrorKind::Input, "cannot read stream info", m.path);
+    m.fmt = av::open_input(m.path);
     m.video = av_find_best_stream(m.fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (m.video < 0) fail(ErrorKind::Input, "has no video stream", m.path);
     for (unsigned i = 0; i < m.fmt->nb_streams; ++i)

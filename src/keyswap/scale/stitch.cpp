@@ -140,11 +140,15 @@ void audio_until(Opened& o, Writer& writer, double t) {
         if (auto a = o.audio->next()) writer.write_audio(*a);
 }
 
+// The audio after the last frame, then the file closed and renamed into place.
 template <class Writer>
-void audio_rest(Opened& o, Writer& writer) {
+StitchResult finish(Opened& o, Writer& writer, StitchResult result) {
     while (o.audio)
         if (auto a = o.audio->next()) writer.write_audio(*a);
         else break;
+    writer.finish();
+    result.audio = writer.has_audio();
+    return result;
 }
 
 // The parts' packets as they are, when all of them are in the output's codec with one set-up.
@@ -206,10 +210,7 @@ StitchResult stitch_copied(const StitchJob& job, const StitchProgress& progress,
         check_count(part, frames);
         next_start = start + last_time + double(o.vp.fps_den) / o.vp.fps_num;
     }
-    audio_rest(o, writer);
-    writer.finish();
-    result.audio = writer.has_audio();
-    return result;
+    return finish(o, writer, result);
 }
 
 StitchResult stitch_encoded(const StitchJob& job, const StitchProgress& progress, Opened& o) {
@@ -250,10 +251,7 @@ StitchResult stitch_encoded(const StitchJob& job, const StitchProgress& progress
         check_count(part, frames);
         next_start = start + last_time + double(o.vp.fps_den) / o.vp.fps_num;
     }
-    audio_rest(o, writer);
-    writer.finish();
-    result.audio = writer.has_audio();
-    return result;
+    return finish(o, writer, result);
 }
 
 }  // namespace
