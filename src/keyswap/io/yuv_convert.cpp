@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
@@ -53,10 +54,10 @@ YuvMatrix yuv_matrix(bool bt709, bool full_range) {
 
 namespace {
 
-// Per-row kernels: fill the row's y, u, v (0..255, chroma already at full resolution) and let
-// one loop apply the matrix, so the arithmetic is written once and vectorises.
+// Per-row kernels: fill the row's y, u, v (chroma already at full resolution) and let one
+// loop apply the matrix through tables, so the arithmetic is written once.
 struct Rows {
-    std::vector<float> y, u, v;
+    std::vector<std::uint8_t> y, u, v;
     void resize(int w) {
         y.resize(w);
         u.resize(w);
@@ -109,8 +110,8 @@ void fetch_row(const PlaneFrame& f, int yrow, Rows& r) {
         case PlaneLayout::Y800:
             for (int x = 0; x < w; ++x) {
                 r.y[x] = p0[x];
-                r.u[x] = 128.0f;
-                r.v[x] = 128.0f;
+                r.u[x] = 128;
+                r.v[x] = 128;
             }
             return;
         default:
@@ -152,14 +153,26 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
     const bool three_planes = f.layout == PlaneLayout::I420 || f.layout == PlaneLayout::I422 || f.layout == PlaneLayout::I444;
     if ((two_planes && !f.data[1]) || (three_planes && (!f.data[1] || !f.data[2])))
         fail(ErrorKind::Input, std::string(layout_name(f.layout)) + " frame without its chroma planes");
-    // The matrix scaled to take 0..255 values and give 0..255 results.
-    float m[12];
-    for (int r = 0; r < 3; ++r) {
-        for (int c = 0; c < 3; ++c) m[r * 4 + c] = mx.m[r * 4 + c];
-        m[r * 4 + 3] = mx.m[r * 4 + 3] * 255.0f;
+    // The matrix as tables in 16.16 fixed point: for each output channel and each input
+    // component, its contribution for every 8-bit value, clamped to the component's range
+    // first; the offset and the rounding sit in the luma table. Three lookups and two adds a
+    // channel, the same for any matrix OBS or a camera hands over.
+    struct Tables {
+        std::int32_t t[3][3][256];
+    };
+    auto tables = std::make_unique<Tables>();
+    for (int k = 0; k < 3; ++k) {
+        const float lo = mx.min[k] * 255.0f, hi = mx.max[k] * 255.0f;
+        for (int i = 0; i < 256; ++i) {
+            const float v = std::clamp(float(i), lo, hi);
+            for (int c = 0; c < 3; ++c) {
+                float contribution = mx.m[c * 4 + k] * v;
+                if (k == 0) contribution += mx.m[c * 4 + 3] * 255.0f + 0.5f;
+                tables->t[c][k][i] = static_cast<std::int32_t>(std::lround(contribution * 65536.0f));
+            }
+        }
     }
-    const float lo[3] = {mx.min[0] * 255.0f, mx.min[1] * 255.0f, mx.min[2] * 255.0f};
-    const float hi[3] = {mx.max[0] * 255.0f, mx.max[1] * 255.0f, mx.max[2] * 255.0f};
+    const Tables& tb = *tables;
     rows(f.height, [&](int y0, int y1) {
         Rows r;
         r.resize(f.width);
@@ -167,12 +180,10 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
             fetch_row(f, y, r);
             std::uint8_t* d = out.row(y);
             for (int x = 0; x < f.width; ++x) {
-                const float Y = std::clamp(r.y[x], lo[0], hi[0]);
-                const float U = std::clamp(r.u[x], lo[1], hi[1]);
-                const float V = std::clamp(r.v[x], lo[2], hi[2]);
+                const int Y = r.y[x], U = r.u[x], V = r.v[x];
                 for (int c = 0; c < 3; ++c) {
-                    const float v = m[c * 4] * Y + m[c * 4 + 1] * U + m[c * 4 + 2] * V + m[c * 4 + 3];
-                    d[4 * x + c] = static_cast<std::uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
+                    const std::int32_t v = (tb.t[c][0][Y] + tb.t[c][1][U] + tb.t[c][2][V]) >> 16;
+                    d[4 * x + c] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
                 }
                 d[4 * x + 3] = 255;
             }
