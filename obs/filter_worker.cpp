@@ -1,5 +1,10 @@
 #include "filter_worker.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 
 #include "keyswap/core/error.hpp"
@@ -10,11 +15,30 @@ namespace keyswap::obs {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// OBS's render loop and its sources must keep their frame rate; the pass may drop frames
+// (newest wins). So the worker runs at a lower priority, and on Linux every thread it creates
+// (its row pool, the face analyser's, the runtime's) inherits that nice value. On a machine
+// with spare cores this changes nothing; on a busy one OBS is served first.
+void run_behind_obs() {
+#ifdef __linux__
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    const int now = ::getpriority(PRIO_PROCESS, tid);
+    ::setpriority(PRIO_PROCESS, tid, std::min(now + 10, 19));  // best effort: unprivileged lowering
+#endif
+}
+
+}  // namespace
+
 struct FilterWorker::State {
     mutable std::mutex m;
     std::condition_variable wake;
     bool stop = false;
+    // The newest frame not yet taken: RGBA, or planes still to convert with `matrix`.
     std::optional<ImageU8> pending;
+    std::optional<io::PlaneCopy> pending_planes;
+    io::YuvMatrix matrix;
     Clock::time_point pending_at;
     std::shared_ptr<const pipeline::Settings> settings;
     std::uint64_t settings_version = 0;
@@ -47,8 +71,22 @@ void FilterWorker::configure(std::shared_ptr<const pipeline::Settings> settings)
 void FilterWorker::submit(ImageU8 rgba) {
     {
         std::lock_guard lock(s_->m);
-        if (s_->pending) ++s_->stats.dropped;
+        if (s_->pending || s_->pending_planes) ++s_->stats.dropped;
         s_->pending = std::move(rgba);
+        s_->pending_planes.reset();
+        s_->pending_at = Clock::now();
+        ++s_->stats.submitted;
+    }
+    s_->wake.notify_all();
+}
+
+void FilterWorker::submit(io::PlaneCopy planes, const io::YuvMatrix& matrix) {
+    {
+        std::lock_guard lock(s_->m);
+        if (s_->pending || s_->pending_planes) ++s_->stats.dropped;
+        s_->pending.reset();
+        s_->pending_planes = std::move(planes);
+        s_->matrix = matrix;
         s_->pending_at = Clock::now();
         ++s_->stats.submitted;
     }
@@ -76,27 +114,48 @@ WorkerStats FilterWorker::stats() const {
 }
 
 void FilterWorker::run() {
+    run_behind_obs();
+    // The pass's own pool, created here so its threads inherit the lower priority (the shared
+    // pool belongs to OBS's other users of the library and keeps theirs).
+    ThreadPool pool(0);
     std::unique_ptr<pipeline::FramePass> pass;
     std::uint64_t seen = 0;
     int width = 0, height = 0;
     std::shared_ptr<const pipeline::Settings> in_use;
     for (;;) {
         ImageU8 image;
+        std::optional<io::PlaneCopy> planes;
+        io::YuvMatrix matrix;
         Clock::time_point submitted;
         std::shared_ptr<const pipeline::Settings> settings;
         bool changed = false;
         {
             std::unique_lock lock(s_->m);
-            s_->wake.wait(lock, [&] { return s_->stop || s_->pending.has_value(); });
+            s_->wake.wait(lock, [&] { return s_->stop || s_->pending || s_->pending_planes; });
             if (s_->stop) return;
-            image = std::move(*s_->pending);
+            if (s_->pending) image = std::move(*s_->pending);
+            planes = std::move(s_->pending_planes);
+            matrix = s_->matrix;
             s_->pending.reset();
+            s_->pending_planes.reset();
             submitted = s_->pending_at;
             changed = s_->settings_version != seen;
             seen = s_->settings_version;
             settings = s_->settings;
         }
         if (!settings) continue;
+        double convert_ms = -1.0;
+        if (planes) {
+            const auto tc = Clock::now();
+            try {
+                io::to_rgba(planes->view(), matrix, image, &pool);
+            } catch (const std::exception& e) {
+                std::lock_guard lock(s_->m);
+                s_->error = e.what();
+                continue;
+            }
+            convert_ms = std::chrono::duration<double, std::milli>(Clock::now() - tc).count();
+        }
         std::string problem;
         try {
             const bool resized = image.width() != width || image.height() != height;
@@ -105,7 +164,7 @@ void FilterWorker::run() {
                 if (!pass || resized) {
                     // Settings that cannot change live (photos, models) or a new frame size:
                     // a new pass, built here so OBS's threads never wait for a model.
-                    auto next = std::make_unique<pipeline::FramePass>(settings->pass, ThreadPool::shared());
+                    auto next = std::make_unique<pipeline::FramePass>(settings->pass, pool);
                     io::MediaInfo info;
                     info.width = image.width();
                     info.height = image.height();
@@ -150,7 +209,9 @@ void FilterWorker::run() {
         ++st.processed;
         st.last_latency_ms = std::chrono::duration<double, std::milli>(t1 - submitted).count();
         const double pass_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-        st.mean_pass_ms += (pass_ms - st.mean_pass_ms) / double(std::min<std::uint64_t>(st.processed, 100));
+        const double weight = 1.0 / double(std::min<std::uint64_t>(st.processed, 100));
+        st.mean_pass_ms += (pass_ms - st.mean_pass_ms) * weight;
+        if (convert_ms >= 0) st.mean_convert_ms += (convert_ms - st.mean_convert_ms) * weight;
     }
 }
 

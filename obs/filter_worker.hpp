@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "keyswap/core/image.hpp"
+#include "keyswap/io/yuv_convert.hpp"
 #include "keyswap/pipeline/settings.hpp"
 
 namespace keyswap::obs {
@@ -26,6 +27,7 @@ struct WorkerStats {
     std::uint64_t submitted = 0, processed = 0, dropped = 0;
     double last_latency_ms = 0.0;  // submit -> result of the newest result
     double mean_pass_ms = 0.0;     // running mean of the pass alone
+    double mean_convert_ms = 0.0;  // running mean of the capture layout -> RGBA conversion
 };
 
 class FilterWorker {
@@ -37,6 +39,9 @@ public:
 
     void configure(std::shared_ptr<const pipeline::Settings> settings);
     void submit(ImageU8 rgba);
+    // A frame in its capture layout, converted on the worker (at its priority, with its pool)
+    // so OBS's render thread, which runs async filters, only pays for the copy.
+    void submit(io::PlaneCopy planes, const io::YuvMatrix& matrix);
     // The newest processed frame (straight RGBA), null before the first.
     std::shared_ptr<const ImageU8> latest() const;
     std::uint64_t result_serial() const;  // changes with each new result

@@ -102,6 +102,7 @@ void stats_proc(void* data, calldata_t* cd) {
     calldata_set_int(cd, "read_back", static_cast<long long>(f->frames_read_back.load()));
     calldata_set_float(cd, "latency_ms", s.last_latency_ms);
     calldata_set_float(cd, "pass_ms", s.mean_pass_ms);
+    calldata_set_float(cd, "convert_ms", s.mean_convert_ms);
 }
 
 void* filter_create(obs_data_t* settings, obs_source_t* source) {
@@ -111,7 +112,7 @@ void* filter_create(obs_data_t* settings, obs_source_t* source) {
         apply(f, settings);
         proc_handler_add(obs_source_get_proc_handler(source),
                          "void keyswap_stats(out int processed, out int dropped, out int from_cpu, out int read_back, "
-                         "out float latency_ms, out float pass_ms)",
+                         "out float latency_ms, out float pass_ms, out float convert_ms)",
                          stats_proc, f);
         return f;
     } catch (const std::exception& e) {
@@ -161,8 +162,8 @@ obs_properties_t* filter_properties(void* data) {
     return props;
 }
 
-// An async source's frame, on the thread that outputs it: converted and handed over, and
-// passed on unchanged (the filter draws the result in video_render).
+// An async source's frame, during OBS's video tick: copied and handed over, and passed on
+// unchanged (the filter draws the result in video_render).
 obs_source_frame* filter_video(void* data, obs_source_frame* frame) {
     auto* f = static_cast<Filter*>(data);
     io::PlaneLayout layout;
@@ -187,10 +188,9 @@ obs_source_frame* filter_video(void* data, obs_source_frame* frame) {
             m.max[i] = frame->color_range_max[i];
         }
     try {
-        ImageU8 rgba;
-        // On the source's own thread, alone: the worker's pass owns the shared pool.
-        io::to_rgba(pf, m, rgba, nullptr);
-        f->worker.submit(std::move(rgba));
+        // OBS runs async filters on its render thread (the video tick): only the copy is paid
+        // here; the worker converts at its own priority.
+        f->worker.submit(io::PlaneCopy(pf), m);
         f->cpu_frames = true;
         ++f->frames_from_cpu;
     } catch (const std::exception& e) {
@@ -253,9 +253,10 @@ void log_now_and_then(Filter* f) {
     if (now - f->last_log < std::chrono::seconds(10)) return;
     const WorkerStats s = f->worker.stats();
     const double secs = std::chrono::duration<double>(now - f->last_log).count();
-    blog(LOG_INFO, "[keyswap] %s: %.1f fps processed, %llu dropped, latency %.1f ms, pass %.1f ms",
+    blog(LOG_INFO, "[keyswap] %s: %.1f fps processed, %llu dropped, latency %.1f ms, pass %.1f ms, conversion %.1f ms",
          obs_source_get_name(f->source), double(s.processed - f->logged.processed) / secs,
-         static_cast<unsigned long long>(s.dropped - f->logged.dropped), s.last_latency_ms, s.mean_pass_ms);
+         static_cast<unsigned long long>(s.dropped - f->logged.dropped), s.last_latency_ms, s.mean_pass_ms,
+         s.mean_convert_ms);
     f->logged = s;
     f->last_log = now;
 }

@@ -113,6 +113,31 @@ TEST(YuvConvert, EveryLayoutMatrixAndRangeComesBackWithinTwoLevels) {
             }
 }
 
+// A capture program reuses its frame once the callback returns: the copy handed to another
+// thread must convert exactly as the frame did, after the frame's memory has been reused.
+TEST(YuvConvert, PlaneCopyConvertsLikeTheFrameAfterTheFrameIsReused) {
+    const ImageU8 truth = blocks();
+    const Case cases[] = {{io::PlaneLayout::I420, AV_PIX_FMT_YUV420P}, {io::PlaneLayout::NV12, AV_PIX_FMT_NV12},
+                          {io::PlaneLayout::YUY2, AV_PIX_FMT_YUYV422}, {io::PlaneLayout::I422, AV_PIX_FMT_YUV422P},
+                          {io::PlaneLayout::I444, AV_PIX_FMT_YUV444P}, {io::PlaneLayout::RGBA, AV_PIX_FMT_RGBA},
+                          {io::PlaneLayout::BGRA, AV_PIX_FMT_BGRA}};
+    for (const Case& c : cases) {
+        Encoded e = encode(truth, c.layout, c.fmt, true, false);
+        const auto m = io::yuv_matrix(true, false);
+        ImageU8 direct, copied;
+        io::to_rgba(e.frame, m, direct);
+        const io::PlaneCopy copy(e.frame);
+        std::fill(e.buf.begin(), e.buf.end(), std::uint8_t{77});
+        io::to_rgba(copy.view(), m, copied);
+        ASSERT_EQ(copied.width(), kW) << io::layout_name(c.layout);
+        EXPECT_EQ(max_rgb_error(direct, copied), 0) << io::layout_name(c.layout);
+        EXPECT_LE(max_rgb_error(truth, copied), 2) << io::layout_name(c.layout);
+    }
+    Encoded e = encode(truth, io::PlaneLayout::I420, AV_PIX_FMT_YUV420P, true, false);
+    e.frame.data[2] = nullptr;  // a frame missing its V plane is refused, not read
+    EXPECT_THROW(io::PlaneCopy{e.frame}, Error);
+}
+
 TEST(YuvConvert, KnownValuesOfTheStandards) {
     // Limited range: 16 is black, 235 white, whatever the matrix; values outside are clamped.
     const std::uint8_t y[4] = {16, 235, 0, 255}, u[4] = {128, 128, 128, 128}, v[4] = {128, 128, 128, 128};

@@ -117,6 +117,7 @@ FilterStats stats_of(obs_source_t* filter) {
         s.read_back = calldata_int(&cd, "read_back");
         s.latency_ms = calldata_float(&cd, "latency_ms");
         s.pass_ms = calldata_float(&cd, "pass_ms");
+        s.convert_ms = calldata_float(&cd, "convert_ms");
     }
     calldata_free(&cd);
     return s;

@@ -37,7 +37,7 @@ std::vector<std::uint8_t> render_source(obs_source_t* source, int w, int h);
 // The filter's "keyswap_stats" procedure.
 struct FilterStats {
     long long processed = 0, dropped = 0, from_cpu = 0, read_back = 0;
-    double latency_ms = 0.0, pass_ms = 0.0;
+    double latency_ms = 0.0, pass_ms = 0.0, convert_ms = 0.0;
 };
 FilterStats stats_of(obs_source_t* filter);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <memory>
 
@@ -25,6 +26,58 @@ const char* layout_name(PlaneLayout l) {
         case PlaneLayout::Y800: return "Y800";
     }
     return "?";
+}
+
+namespace {
+
+// Bytes per row and rows of each plane a layout has (zero rows: no such plane).
+struct PlaneShape {
+    int row_bytes = 0, rows = 0;
+};
+
+std::array<PlaneShape, 4> plane_shapes(PlaneLayout l, int w, int h) {
+    const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+    switch (l) {
+        case PlaneLayout::I420: return {{{w, h}, {cw, ch}, {cw, ch}, {}}};
+        case PlaneLayout::I422: return {{{w, h}, {cw, h}, {cw, h}, {}}};
+        case PlaneLayout::I444: return {{{w, h}, {w, h}, {w, h}, {}}};
+        case PlaneLayout::NV12: return {{{w, h}, {cw * 2, ch}, {}, {}}};
+        case PlaneLayout::YUY2:
+        case PlaneLayout::UYVY:
+        case PlaneLayout::YVYU: return {{{cw * 4, h}, {}, {}, {}}};
+        case PlaneLayout::RGBA:
+        case PlaneLayout::BGRA:
+        case PlaneLayout::BGRX: return {{{w * 4, h}, {}, {}, {}}};
+        case PlaneLayout::Y800: return {{{w, h}, {}, {}, {}}};
+    }
+    return {};
+}
+
+}  // namespace
+
+PlaneCopy::PlaneCopy(const PlaneFrame& f) : shape_(f) {
+    if (f.width <= 0 || f.height <= 0 || !f.data[0])
+        fail(ErrorKind::Input, std::string("empty ") + layout_name(f.layout) + " frame");
+    const auto shapes = plane_shapes(f.layout, f.width, f.height);
+    for (std::size_t p = 0; p < shapes.size(); ++p) {
+        const auto [bytes, rows] = shapes[p];
+        shape_.data[p] = nullptr;
+        shape_.linesize[p] = 0;
+        if (rows == 0) continue;
+        if (!f.data[p])
+            fail(ErrorKind::Input, std::string(layout_name(f.layout)) + " frame without plane " + std::to_string(p));
+        planes_[p].resize(std::size_t(bytes) * std::size_t(rows));
+        for (int y = 0; y < rows; ++y)
+            std::memcpy(planes_[p].data() + std::size_t(y) * bytes, f.data[p] + std::ptrdiff_t(y) * f.linesize[p],
+                        std::size_t(bytes));
+        shape_.linesize[p] = bytes;
+    }
+}
+
+PlaneFrame PlaneCopy::view() const {
+    PlaneFrame v = shape_;
+    for (std::size_t p = 0; p < planes_.size(); ++p) v.data[p] = planes_[p].empty() ? nullptr : planes_[p].data();
+    return v;
 }
 
 YuvMatrix yuv_matrix(bool bt709, bool full_range) {
@@ -73,13 +126,25 @@ void fetch_row(const PlaneFrame& f, int yrow, Rows& r) {
         case PlaneLayout::I422:
         case PlaneLayout::I444: {
             const int cy = f.layout == PlaneLayout::I420 ? yrow / 2 : yrow;
-            const int sx = f.layout == PlaneLayout::I444 ? 0 : 1;
             const std::uint8_t* pu = f.data[1] + std::ptrdiff_t(cy) * f.linesize[1];
             const std::uint8_t* pv = f.data[2] + std::ptrdiff_t(cy) * f.linesize[2];
-            for (int x = 0; x < w; ++x) {
-                r.y[x] = p0[x];
-                r.u[x] = pu[x >> sx];
-                r.v[x] = pv[x >> sx];
+            std::memcpy(r.y.data(), p0, std::size_t(w));
+            if (f.layout == PlaneLayout::I444) {
+                std::memcpy(r.u.data(), pu, std::size_t(w));
+                std::memcpy(r.v.data(), pv, std::size_t(w));
+                return;
+            }
+            // Each chroma sample covers two pixels: written in pairs so the loop vectorises.
+            std::uint8_t* __restrict du = r.u.data();
+            std::uint8_t* __restrict dv = r.v.data();
+            const int pairs = w / 2;
+            for (int i = 0; i < pairs; ++i) {
+                du[2 * i] = du[2 * i + 1] = pu[i];
+                dv[2 * i] = dv[2 * i + 1] = pv[i];
+            }
+            if (w & 1) {
+                du[w - 1] = pu[pairs];
+                dv[w - 1] = pv[pairs];
             }
             return;
         }

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "keyswap/core/image.hpp"
 #include "keyswap/core/thread_pool.hpp"
@@ -25,6 +26,21 @@ struct PlaneFrame {
     int width = 0, height = 0;
     std::array<const std::uint8_t*, 4> data{};
     std::array<int, 4> linesize{};
+};
+
+// An owned, tightly packed copy of a frame's planes: a capture program's frame lives only for
+// its callback, so a frame converted on another thread is copied first (a plain copy costs a
+// fraction of the conversion). view() borrows it back as a PlaneFrame.
+class PlaneCopy {
+public:
+    PlaneCopy() = default;
+    explicit PlaneCopy(const PlaneFrame& frame);  // Error(Input) for an empty frame or a missing plane
+    PlaneFrame view() const;
+    bool empty() const { return shape_.width <= 0; }
+
+private:
+    PlaneFrame shape_;
+    std::array<std::vector<std::uint8_t>, 4> planes_;
 };
 
 struct YuvMatrix {
