@@ -337,7 +337,7 @@ LiveReport run_live(const LiveJob& job, const LiveWork& work, LiveReport* final_
     auto next_stats = started + std::chrono::milliseconds(static_cast<int>(job.stats_every_s * 1000));
     while (!input_ended && !error.has()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (interrupt_requested()) break;
+        if (interrupt_requested() || (job.stop && *job.stop)) break;
         if (job.duration_s > 0 && Clock::now() - started > std::chrono::duration<double>(job.duration_s)) break;
         bool all_failed = true;
         for (auto& o : outputs) all_failed = all_failed && o->failed();
@@ -345,8 +345,10 @@ LiveReport run_live(const LiveJob& job, const LiveWork& work, LiveReport* final_
             error.set(std::make_exception_ptr(Error(ErrorKind::Output, "every output failed (last: " + outputs.back()->error() + ")")));
             break;
         }
-        if (!job.quiet && job.stats_every_s > 0 && Clock::now() >= next_stats) {
-            std::fputs(stats.report(true).text().c_str(), stderr);
+        if ((!job.quiet || job.on_report) && job.stats_every_s > 0 && Clock::now() >= next_stats) {
+            const LiveReport window = stats.report(true);
+            if (!job.quiet) std::fputs(window.text().c_str(), stderr);
+            if (job.on_report) job.on_report(window);
             next_stats += std::chrono::milliseconds(static_cast<int>(job.stats_every_s * 1000));
         }
     }

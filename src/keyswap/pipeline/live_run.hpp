@@ -18,6 +18,7 @@
 // Errors: an input that cannot be opened or an output that cannot be created throws before
 // the first frame; an error while running (input lost for good, every output failed) stops
 // the run and is rethrown after the clean shutdown.
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ struct LiveJob {
     int reconnect_tries = 5;       // network input/outputs: attempts before giving up (0 = none)
     bool keep_audio = true;
     bool quiet = false;            // no periodic stats (the final report is still returned)
+    // A front end that owns the run (the web panel): set *stop to end it as Ctrl-C would, and
+    // receive each windowed report (every stats_every_s) on the caller's thread.
+    const std::atomic<bool>* stop = nullptr;
+    std::function<void(const LiveReport&)> on_report;
 };
 
 // Called on the pass thread. `start` once, with the input's description and the parsed
