@@ -1,6 +1,7 @@
 #include "keyswap/app/panel/preview_engine.hpp"
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -41,20 +42,35 @@ void run_once(const std::shared_ptr<PreviewEngine::State>& s, pipeline::LiveJob 
     as_output.alpha = true;
     std::uint64_t version = 0;
 
-    auto build = [&](const pipeline::Settings& settings) {
+    auto make = [&info, &as_output](const pipeline::Settings& settings) {
         pipeline::PassConfig config = settings.pass;
         if (config.face) config.face->background_detect = true;  // a full-frame search must not stall the preview
         auto next = std::make_unique<pipeline::FramePass>(config, ThreadPool::shared());
         next->start(info, as_output);
-        pass = std::move(next);
+        return next;
+    };
+    // A new pass (a new photo, another detector) is built beside the running one, which keeps
+    // the preview moving with the old look until the new pass is ready.
+    std::future<std::unique_ptr<pipeline::FramePass>> building;
+    auto take_built = [&] {
+        if (!building.valid() || building.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+        std::string problem;
+        try {
+            pass = building.get();
+        } catch (const std::exception& e) {
+            problem = e.what();
+        }
+        std::lock_guard lock(s->m);
+        s->error = problem;
     };
     // Settings changed since the last frame: live where the pass can, else a new pass; a
     // snapshot it cannot use leaves the previous look and says why.
     auto follow = [&] {
+        take_built();
         pipeline::Settings want;
         {
             std::lock_guard lock(s->m);
-            if (s->settings_version == version) return;
+            if (s->settings_version == version || building.valid()) return;  // one build at a time
             version = s->settings_version;
             want = s->settings;
         }
@@ -62,7 +78,7 @@ void run_once(const std::shared_ptr<PreviewEngine::State>& s, pipeline::LiveJob 
         try {
             pipeline::PassConfig config = want.pass;
             if (config.face) config.face->background_detect = true;
-            if (!pass->update(config).empty()) build(want);
+            if (!pass->update(config).empty()) building = std::async(std::launch::async, make, want);
         } catch (const std::exception& e) {
             problem = e.what();
         }
@@ -79,7 +95,7 @@ void run_once(const std::shared_ptr<PreviewEngine::State>& s, pipeline::LiveJob 
             first = s->settings;
             version = s->settings_version;
         }
-        build(first);
+        pass = make(first);
         if (pass->makes_transparency(in.has_alpha))
             for (const auto& o : outs)
                 if (o.kind != io::LiveOutputKind::Null && !o.alpha)
