@@ -211,7 +211,10 @@ TEST_F(PanelApi, SourceFacesAreUploadedCroppedAndChosen) {
     EXPECT_EQ(p.post("/api/source", {{"photo", photos[0]["id"]}, {"face", 3}})->status, 404);
     cv::Mat after;
     double moved = 0;
-    for (int i = 0; i < 40 && moved < 12; ++i) {  // the new pass loads the photo between frames
+    // The new pass loads its models beside the running one (the preview keeps the old look
+    // meanwhile): seconds on a loaded machine.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (moved < 12 && std::chrono::steady_clock::now() < give_up) {
         after = frame_after_change(p, "result");
         cv::Mat d;
         cv::absdiff(before(face), after(face), d);
@@ -333,6 +336,98 @@ TEST_F(PanelApi, SurvivesABurstAndClientsLeavingMidStream) {
         return got.size() < 20000;
     });
     EXPECT_NE(got.find("Content-Type: image/jpeg"), std::string::npos);
+}
+
+TEST_F(PanelApi, TheReferenceFaceIsPickedByClickingItInThePreview) {
+    Panel p(opt);
+    frame_after_change(p, "result");
+    // The photo sits at x 212..428, y 60..330 of the 640x360 picture; its face in the upper half.
+    auto miss = p.post("/api/reference", {{"x", 0.05}, {"y", 0.1}});
+    EXPECT_EQ(miss->status, 404) << miss->body;
+    EXPECT_EQ(p.get("/api/reference.jpg")->status, 404);
+    auto hit = p.post("/api/reference", {{"x", 320.0 / kW}, {"y", 150.0 / kH}});
+    ASSERT_EQ(hit->status, 200) << hit->body;
+    const auto settings = parse(hit)["settings"];
+    EXPECT_EQ(settings["face"]["faces"], "reference");
+    const fs::path file = settings["face"]["reference"].get<std::string>();
+    EXPECT_TRUE(fs::is_regular_file(file));
+    auto crop = p.get("/api/reference.jpg");
+    ASSERT_EQ(crop->status, 200);
+    const cv::Mat img = cv::imdecode(std::vector<std::uint8_t>(crop->body.begin(), crop->body.end()), cv::IMREAD_COLOR);
+    EXPECT_GT(img.cols, 60);  // the face with a margin, not a sliver
+}
+
+TEST_F(PanelApi, LiveOutputsAndAnotherInputRunThroughTheLivePath) {
+    Panel p(opt);
+    const fs::path rec = dir / "rec.mkv";
+    auto started = p.post("/api/live", {{"outputs", {"mkv:" + rec.string()}}});
+    ASSERT_EQ(started->status, 200) << started->body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    auto stats = parse(p.get("/api/stats"));
+    EXPECT_TRUE(stats["live"]["running"].get<bool>()) << stats.dump();
+    ASSERT_EQ(p.post("/api/live/stop", json::object())->status, 200);
+    EXPECT_FALSE(parse(p.get("/api/stats"))["live"]["running"].get<bool>());
+    // The recording was finished properly when the output stopped, with its alpha.
+    io::MediaReader r(rec);
+    Frame f;
+    int n = 0;
+    while (r.read(f)) ++n;
+    EXPECT_GT(n, 20);
+    EXPECT_TRUE(r.info().has_alpha);
+
+    // Another file as the input: the preview follows it (a smaller picture).
+    const fs::path other = dir / "other.mp4";
+    {
+        io::VideoParams vp;
+        vp.width = 320;
+        vp.height = 240;
+        vp.fps_num = 30;
+        vp.tb_den = 30;
+        io::MediaWriter w(other, vp, io::EncodeOptions{});
+        Frame g;
+        g.rgba = ImageU8(320, 240, 4);
+        for (int y = 0; y < 240; ++y)  // a grey block on a green screen
+            for (int x = 0; x < 320; ++x) {
+                const bool block = x > 100 && x < 220 && y > 60 && y < 200;
+                std::uint8_t* px = &g.rgba.at(x, y);
+                px[0] = block ? 128 : 40, px[1] = block ? 128 : 190, px[2] = block ? 128 : 70, px[3] = 255;
+            }
+        for (int i = 0; i < 30; ++i) {
+            g.pts = i;
+            w.write(g);
+        }
+        w.finish();
+    }
+    auto opened = p.post("/api/input", {{"input", other.string()}});
+    ASSERT_EQ(opened->status, 200) << opened->body;
+    json now = json::object();
+    for (int i = 0; i < 200 && now.value("width", 0) != 320; ++i) {
+        now = parse(p.get("/api/stats"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(now["width"], 320) << now.dump();
+    EXPECT_EQ(now["input"], other.string());
+
+    // An input the pass cannot key (no screen in it) is refused at once, with the reason.
+    const fs::path black = dir / "black.mp4";
+    {
+        io::VideoParams vp;
+        vp.width = 320;
+        vp.height = 240;
+        vp.fps_num = 30;
+        vp.tb_den = 30;
+        io::MediaWriter w(black, vp, io::EncodeOptions{});
+        Frame g;
+        g.rgba = ImageU8(320, 240, 4);
+        for (int i = 0; i < 30; ++i) {
+            g.pts = i;
+            w.write(g);
+        }
+        w.finish();
+    }
+    auto refused = p.post("/api/input", {{"input", black.string()}});
+    EXPECT_EQ(refused->status, 400) << refused->body;
+    EXPECT_NE(refused->body.find("backdrop"), std::string::npos) << refused->body;
 }
 
 TEST_F(PanelApi, ProcessesTheInputFileToAnOutputWithProgress) {

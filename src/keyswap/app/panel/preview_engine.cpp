@@ -172,6 +172,7 @@ void PreviewEngine::open(const std::string& input, const std::vector<std::string
     job.keep_audio = !outputs.empty();
     job.encode.recording = settings().encode;
     pipeline::parse_outputs(job);  // a bad output is refused before anything opens
+    std::uint64_t serial = 0;
     {
         std::lock_guard lock(s_->m);
         s_->input = input;
@@ -179,10 +180,13 @@ void PreviewEngine::open(const std::string& input, const std::vector<std::string
         s_->error.clear();
         s_->started = s_->ended = false;
         s_->report = {};
+        serial = s_->picture.serial;
     }
     s_->run = std::thread([s = s_, job] { run_once(s, job); });
+    // Until the first frame is through (or the run has ended): an input the pass cannot work
+    // on (no screen to key, say) is refused here, not found later in the stats.
     std::unique_lock lock(s_->m);
-    s_->changed.wait_for(lock, std::chrono::seconds(30), [&] { return s_->started || s_->ended; });
+    s_->changed.wait_for(lock, std::chrono::seconds(30), [&] { return s_->picture.serial > serial || s_->ended; });
     if (s_->ended && !s_->error.empty()) {
         const std::string why = s_->error;
         lock.unlock();

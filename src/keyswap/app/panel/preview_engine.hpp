@@ -37,7 +37,7 @@ public:
     PreviewEngine& operator=(const PreviewEngine&) = delete;
 
     // (Re)starts on `input` with `outputs` (as `keyswap live -o`; none = preview only). Waits
-    // until the input is open or has failed, and throws its Error in that case.
+    // until the first frame is through or the run has failed, and throws its Error then.
     void open(const std::string& input, const std::vector<std::string>& outputs = {});
     void set_outputs(const std::vector<std::string>& outputs);  // restarts on the same input
     void apply(const pipeline::Settings& settings);             // taken before the next frame
