@@ -32,6 +32,21 @@ using app::panel::PanelServer;
 
 constexpr int kW = 640, kH = 360;
 
+// A 30 fps clip of `frames` copies of one picture.
+void write_still_clip(const fs::path& path, Frame f, int frames, const io::EncodeOptions& encode = {}) {
+    io::VideoParams vp;
+    vp.width = f.rgba.width();
+    vp.height = f.rgba.height();
+    vp.fps_num = 30;
+    vp.tb_den = 30;
+    io::MediaWriter w(path, vp, encode);
+    for (int i = 0; i < frames; ++i) {
+        f.pts = i;
+        w.write(f);
+    }
+    w.finish();
+}
+
 // A 2 s clip of a portrait photo in the middle of a green screen (every frame the same).
 fs::path green_clip(const fs::path& dir) {
     const ImageU8 photo = load_rgba("faces/obama.jpg");
@@ -47,19 +62,9 @@ fs::path green_clip(const fs::path& dir) {
         }
     for (int y = 0; y < small.rows; ++y) std::memcpy(&f.rgba.at(212, 60 + y), small.ptr(y), std::size_t(small.cols) * 4);
     const fs::path clip = dir / "green.mp4";
-    io::VideoParams vp;
-    vp.width = kW;
-    vp.height = kH;
-    vp.fps_num = 30;
-    vp.tb_den = 30;
     io::EncodeOptions e;
     e.crf = 12;
-    io::MediaWriter w(clip, vp, e);
-    for (int i = 0; i < 60; ++i) {
-        f.pts = i;
-        w.write(f);
-    }
-    w.finish();
+    write_still_clip(clip, f, 60, e);
     return clip;
 }
 
@@ -378,12 +383,6 @@ TEST_F(PanelApi, LiveOutputsAndAnotherInputRunThroughTheLivePath) {
     // Another file as the input: the preview follows it (a smaller picture).
     const fs::path other = dir / "other.mp4";
     {
-        io::VideoParams vp;
-        vp.width = 320;
-        vp.height = 240;
-        vp.fps_num = 30;
-        vp.tb_den = 30;
-        io::MediaWriter w(other, vp, io::EncodeOptions{});
         Frame g;
         g.rgba = ImageU8(320, 240, 4);
         for (int y = 0; y < 240; ++y)  // a grey block on a green screen
@@ -392,11 +391,7 @@ TEST_F(PanelApi, LiveOutputsAndAnotherInputRunThroughTheLivePath) {
                 std::uint8_t* px = &g.rgba.at(x, y);
                 px[0] = block ? 128 : 40, px[1] = block ? 128 : 190, px[2] = block ? 128 : 70, px[3] = 255;
             }
-        for (int i = 0; i < 30; ++i) {
-            g.pts = i;
-            w.write(g);
-        }
-        w.finish();
+        write_still_clip(other, g, 30);
     }
     auto opened = p.post("/api/input", {{"input", other.string()}});
     ASSERT_EQ(opened->status, 200) << opened->body;
@@ -411,19 +406,9 @@ TEST_F(PanelApi, LiveOutputsAndAnotherInputRunThroughTheLivePath) {
     // An input the pass cannot key (no screen in it) is refused at once, with the reason.
     const fs::path black = dir / "black.mp4";
     {
-        io::VideoParams vp;
-        vp.width = 320;
-        vp.height = 240;
-        vp.fps_num = 30;
-        vp.tb_den = 30;
-        io::MediaWriter w(black, vp, io::EncodeOptions{});
         Frame g;
         g.rgba = ImageU8(320, 240, 4);
-        for (int i = 0; i < 30; ++i) {
-            g.pts = i;
-            w.write(g);
-        }
-        w.finish();
+        write_still_clip(black, g, 30);
     }
     auto refused = p.post("/api/input", {{"input", black.string()}});
     EXPECT_EQ(refused->status, 400) << refused->body;
