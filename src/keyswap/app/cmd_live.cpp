@@ -120,13 +120,8 @@ void add_live(CLI::App& app) {
 
         pipeline::LiveWork work;
         work.start = [&](const io::MediaInfo& in, const std::vector<io::LiveOutputSpec>& outs) {
-            if (pass->makes_transparency(in.has_alpha))
-                for (const auto& s : outs)
-                    if (s.kind != io::LiveOutputKind::Null && !s.alpha)
-                        fail(ErrorKind::Usage,
-                             "the keyed result is transparent but this output has no alpha channel; give --background "
-                             "(#RRGGBB, an image or a video) or use an output that keeps alpha (webm:, mkv:, nut:)",
-                             s.text);
+            pipeline::require_alpha_outputs(pass->makes_transparency(in.has_alpha), outs,
+                                            "give --background (#RRGGBB, an image or a video)");
             pass->start(in, as_output);
         };
         work.process = [&](Frame& f, io::SteadyTime) { pass->process(f); };

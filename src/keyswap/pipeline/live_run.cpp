@@ -188,6 +188,17 @@ std::vector<io::LiveOutputSpec> parse_outputs(const LiveJob& job) {
     return out;
 }
 
+void require_alpha_outputs(bool transparent, const std::vector<io::LiveOutputSpec>& outputs,
+                           const std::string& give_background) {
+    if (!transparent) return;
+    for (const auto& o : outputs)
+        if (o.kind != io::LiveOutputKind::Null && !o.alpha)
+            fail(ErrorKind::Usage,
+                 "the keyed result is transparent but this output has no alpha channel; " + give_background +
+                     " or use an output that keeps alpha (webm:, mkv:, nut:)",
+                 o.text);
+}
+
 LiveReport run_live(const LiveJob& job, const LiveWork& work, LiveReport* final_report) {
     const auto specs = parse_outputs(job);
     std::atomic<bool> stop{false};

@@ -60,6 +60,12 @@ struct LiveWork {
     std::function<StageTimes()> times;
 };
 
+// Refuses, with Error(Usage) naming the output, an output without an alpha channel when the
+// result is transparent; `give_background` says how this front end sets a background
+// ("give --background ...", "set a background (Output group)").
+void require_alpha_outputs(bool transparent, const std::vector<io::LiveOutputSpec>& outputs,
+                           const std::string& give_background);
+
 // Parses every --output (clear errors before anything opens).
 std::vector<io::LiveOutputSpec> parse_outputs(const LiveJob& job);
 

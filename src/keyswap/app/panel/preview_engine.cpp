@@ -96,13 +96,8 @@ void run_once(const std::shared_ptr<PreviewEngine::State>& s, pipeline::LiveJob 
             version = s->settings_version;
         }
         pass = make(first);
-        if (pass->makes_transparency(in.has_alpha))
-            for (const auto& o : outs)
-                if (o.kind != io::LiveOutputKind::Null && !o.alpha)
-                    fail(ErrorKind::Usage,
-                         "the keyed result is transparent but this output has no alpha channel; set a background "
-                         "(Output group) or use an output that keeps alpha (webm:, mkv:, nut:)",
-                         o.text);
+        pipeline::require_alpha_outputs(pass->makes_transparency(in.has_alpha), outs,
+                                        "set a background (Output group)");
         {
             std::lock_guard lock(s->m);
             s->started = true;
