@@ -5,13 +5,20 @@
 //     on the same clip's frames (what `keyswap bench` times), and the frame conversion it adds;
 //   - OBS's render time per frame (obs_get_average_frame_time_ns) with the filter off and on:
 //     the pass runs beside the render loop and must not slow it.
-// Usage (under xvfb-run): obs_filter CLIP SOURCE_PHOTO [SECONDS=10]
+// Usage (under xvfb-run): obs_filter CLIP SOURCE_PHOTO [SECONDS=10] [CANVAS=1280x720@30]
+// A small, slow canvas (320x180@10) takes OBS's software rendering (Mesa's llvmpipe, on the
+// same CPU cores) out of the way: the filter still gets the clip's 720p frames, one per canvas
+// frame, so its pass can be compared with the direct pass without OBS eating the cores.
 #include <obs.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -52,10 +59,30 @@ double cpu_seconds() {
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+// CPU seconds of this process's threads that run at nice `nice`: the filter's worker and every
+// thread it created (its row pool, the face analyser's, the runtime's) run at nice +10, OBS's
+// own threads at 0, so this is the filter's share alone, whatever OBS uses meanwhile.
+double cpu_seconds_at_nice(int nice) {
+    double total = 0;
+    const long tick = ::sysconf(_SC_CLK_TCK);
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream in(task.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto close = stat.rfind(')');  // the thread's name may hold spaces
+        if (close == std::string::npos) continue;
+        std::istringstream fields(stat.substr(close + 2));
+        std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+        // After the name: state is field 3, utime 14, stime 15, nice 19 (proc(5)).
+        if (f.size() < 17 || std::stoi(f[16]) != nice) continue;
+        total += double(std::stoll(f[11]) + std::stoll(f[12])) / double(tick);
+    }
+    return total;
+}
+
 // The direct pass's mean ms over `frames` (after 10 frames of warm-up), on a fresh pass;
 // `cpu_ms`, when given, gets the process's CPU ms per frame over the same frames.
 double direct_pass_ms(const pipeline::Settings& s, const io::MediaInfo& info, const std::vector<Frame>& frames,
-                      ThreadPool& pool, double* cpu_ms = nullptr) {
+                      ThreadPool& pool, double* cpu_ms = nullptr, double (*cpu_clock)() = cpu_seconds) {
     pipeline::FramePass pass(s.pass, pool);
     io::OutputFormat out;
     out.alpha = true;
@@ -64,25 +91,26 @@ double direct_pass_ms(const pipeline::Settings& s, const io::MediaInfo& info, co
     int timed = 0;
     for (std::size_t i = 0; i < frames.size(); ++i) {
         Frame g = frames[i];
-        if (i == 10) cpu0 = cpu_seconds();  // after the first detections and warm-up
+        if (i == 10) cpu0 = cpu_clock();  // after the first detections and warm-up
         const auto t = Clock::now();
         pass.process(g);
         if (i >= 10) total += ms_since(t), ++timed;
     }
-    if (cpu_ms) *cpu_ms = (cpu_seconds() - cpu0) * 1000.0 / std::max(timed, 1);
+    if (cpu_ms) *cpu_ms = (cpu_clock() - cpu0) * 1000.0 / std::max(timed, 1);
     return total / std::max(timed, 1);
 }
 
 // The same pass beside a running OBS, on a thread at the priority the filter's worker takes
 // (nice +10, inherited by the pool it creates): the anchor for the filter under the same load.
+// `cpu_ms` gets the CPU ms per frame of the threads at that priority (the pass's own).
 double direct_pass_beside_obs_ms(const pipeline::Settings& s, const io::MediaInfo& info,
-                                 const std::vector<Frame>& frames) {
+                                 const std::vector<Frame>& frames, double& cpu_ms) {
     double ms = 0;
     std::thread t([&] {
         const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
         ::setpriority(PRIO_PROCESS, tid, std::min(::getpriority(PRIO_PROCESS, tid) + 10, 19));
         ThreadPool pool(0);
-        ms = direct_pass_ms(s, info, frames, pool);
+        ms = direct_pass_ms(s, info, frames, pool, &cpu_ms, [] { return cpu_seconds_at_nice(10); });
     });
     t.join();
     return ms;
@@ -92,11 +120,17 @@ double direct_pass_beside_obs_ms(const pipeline::Settings& s, const io::MediaInf
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: obs_filter CLIP SOURCE_PHOTO [SECONDS=10]\n");
+        std::fprintf(stderr, "usage: obs_filter CLIP SOURCE_PHOTO [SECONDS=10] [CANVAS=1280x720@30]\n");
         return 2;
     }
     const std::string clip = argv[1], photo = argv[2];
     const double seconds = argc > 3 ? std::atof(argv[3]) : 10.0;
+    int canvas_w = 1280, canvas_h = 720, canvas_fps = 30;
+    if (argc > 4 && (std::sscanf(argv[4], "%dx%d@%d", &canvas_w, &canvas_h, &canvas_fps) != 3 || canvas_w < 16 ||
+                     canvas_h < 16 || canvas_fps < 1 || canvas_fps > 120)) {
+        std::fprintf(stderr, "obs_filter: CANVAS must look like 1280x720@30, got '%s'\n", argv[4]);
+        return 2;
+    }
     try {
         // The anchor: the same pass on the clip's frames, one after the other (keyswap bench).
         pipeline::Settings s;
@@ -124,7 +158,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < 30; ++i) io::PlaneCopy copy(pf);
         const double copy_ms = ms_since(tc) / 30;
 
-        obs_test::ObsHost host(1280, 720, KEYSWAP_OBS_MODULE, KEYSWAP_OBS_DATA);
+        obs_test::ObsHost host(canvas_w, canvas_h, KEYSWAP_OBS_MODULE, KEYSWAP_OBS_DATA, canvas_fps);
         if (!host.ok() || !host.real_sources()) {
             std::fprintf(stderr, "obs_filter: %s\n", host.ok() ? "OBS's media source module is missing (obs-studio)" : host.error().c_str());
             return 1;
@@ -142,8 +176,8 @@ int main(int argc, char** argv) {
         const double render_off = render_ms(seconds);
         const double cpu_off_per_s = (cpu_seconds() - cpu0) / (ms_since(tcpu) / 1000.0);
         // The direct pass beside OBS playing the clip, and OBS's render time meanwhile.
-        double beside = 0;
-        std::thread anchor([&] { beside = direct_pass_beside_obs_ms(s, reader.info(), frames); });
+        double beside = 0, beside_cpu_ms = 0;
+        std::thread anchor([&] { beside = direct_pass_beside_obs_ms(s, reader.info(), frames, beside_cpu_ms); });
         const double render_beside = render_ms(std::min(seconds, 3.0));
         anchor.join();
 
@@ -156,14 +190,17 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         const auto before = obs_test::stats_of(filter);
         const auto t0 = Clock::now();
+        const double filter_cpu0 = cpu_seconds_at_nice(10);
         cpu0 = cpu_seconds();
         tcpu = Clock::now();
         const double render_on = render_ms(seconds);
         const double cpu_on_per_s = (cpu_seconds() - cpu0) / (ms_since(tcpu) / 1000.0);
+        const double filter_threads_cpu = cpu_seconds_at_nice(10) - filter_cpu0;
         const auto after = obs_test::stats_of(filter);
         const double fps = double(after.processed - before.processed) / (ms_since(t0) / 1000.0);
 
-        std::printf("1280x720, key + face + composite, %d threads\n", ThreadPool::shared().size());
+        std::printf("1280x720 clip, key + face + composite, %d threads; OBS canvas %dx%d at %d fps\n",
+                    ThreadPool::shared().size(), canvas_w, canvas_h, canvas_fps);
         std::printf("direct pass (keyswap bench)      %6.2f ms/frame\n", direct);
         std::printf("direct pass beside OBS (nice+10) %6.2f ms/frame\n", beside);
         std::printf("filter pass (worker mean)        %6.2f ms/frame  = %.2fx the direct pass, %.2fx beside OBS\n",
@@ -174,6 +211,12 @@ int main(int argc, char** argv) {
         std::printf("CPU per frame, direct pass       %6.2f ms\n", direct_cpu_ms);
         std::printf("CPU per frame, filter (all of it)%6.2f ms  = %.2fx the direct pass (OBS alone: %.2f cores)\n",
                     filter_cpu_ms, filter_cpu_ms / direct_cpu_ms, cpu_off_per_s);
+        // The filter's own threads (worker, its pool, the face analyser) against the same pass
+        // at the same priority beside OBS: CPU per frame, which OBS's load barely moves.
+        const double worker_cpu_ms = filter_threads_cpu * 1000.0 / double(std::max(after.processed - before.processed, 1LL));
+        std::printf("CPU per frame, direct pass's threads (beside OBS)                      %6.2f ms\n", beside_cpu_ms);
+        std::printf("CPU per frame, filter's threads (conversion + pass)                       %6.2f ms  = %.2fx\n",
+                    worker_cpu_ms, worker_cpu_ms / beside_cpu_ms);
         std::printf("filter I420 -> RGBA (worker)     %6.2f ms/frame\n", after.convert_ms);
         std::printf("filter plane copy (render thread)%6.2f ms/frame\n", copy_ms);
         std::printf("filter results                   %6.1f fps, %lld dropped (newest wins), latency %.1f ms\n", fps,

@@ -29,7 +29,8 @@ bool open_obs_module(const char* name) {
 
 }  // namespace
 
-ObsHost::ObsHost(int width, int height, const std::string& keyswap_module, const std::string& keyswap_data) {
+ObsHost::ObsHost(int width, int height, const std::string& keyswap_module, const std::string& keyswap_data,
+                 int fps) {
     Display* d = XOpenDisplay(nullptr);
     if (!d) {
         error_ = "no X display: run under xvfb-run";
@@ -45,7 +46,7 @@ ObsHost::ObsHost(int width, int height, const std::string& keyswap_module, const
     }
     obs_video_info ovi = {};
     ovi.graphics_module = "libobs-opengl.so.29";
-    ovi.fps_num = 30;
+    ovi.fps_num = std::uint32_t(fps);
     ovi.fps_den = 1;
     ovi.base_width = ovi.output_width = std::uint32_t(width);
     ovi.base_height = ovi.output_height = std::uint32_t(height);

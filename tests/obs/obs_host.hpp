@@ -13,8 +13,10 @@ namespace keyswap::obs_test {
 
 class ObsHost {
 public:
-    // Fails with a message (ok() false, error() says why) instead of throwing.
-    ObsHost(int width, int height, const std::string& keyswap_module, const std::string& keyswap_data);
+    // Fails with a message (ok() false, error() says why) instead of throwing. `fps` is the
+    // canvas's frame rate: OBS ticks sources and runs async filters once per canvas frame.
+    ObsHost(int width, int height, const std::string& keyswap_module, const std::string& keyswap_data,
+            int fps = 30);
     ~ObsHost();  // obs_shutdown
     ObsHost(const ObsHost&) = delete;
     ObsHost& operator=(const ObsHost&) = delete;

@@ -1,6 +1,7 @@
 #include "keyswap/io/yuv_convert.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -218,39 +219,59 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
     const bool three_planes = f.layout == PlaneLayout::I420 || f.layout == PlaneLayout::I422 || f.layout == PlaneLayout::I444;
     if ((two_planes && !f.data[1]) || (three_planes && (!f.data[1] || !f.data[2])))
         fail(ErrorKind::Input, std::string(layout_name(f.layout)) + " frame without its chroma planes");
-    // The matrix as tables in 16.16 fixed point: for each output channel and each input
-    // component, its contribution for every 8-bit value, clamped to the component's range
-    // first; the offset and the rounding sit in the luma table. Three lookups and two adds a
-    // channel, the same for any matrix OBS or a camera hands over.
-    struct Tables {
-        std::int32_t t[3][3][256];
-    };
-    auto tables = std::make_unique<Tables>();
+    // The matrix in 16.16 fixed point, applied with integer arithmetic the compiler turns into
+    // SIMD (no per-pixel table lookups, which are gathers): each component clamped to its
+    // range, three multiply-adds a channel, the offset and the rounding in one constant, and
+    // the pixel written as one 32-bit word.
+    struct Fixed {
+        std::int32_t k[3][3], offset[3], lo[3], hi[3];
+    } fx;
     for (int k = 0; k < 3; ++k) {
-        const float lo = mx.min[k] * 255.0f, hi = mx.max[k] * 255.0f;
-        for (int i = 0; i < 256; ++i) {
-            const float v = std::clamp(float(i), lo, hi);
-            for (int c = 0; c < 3; ++c) {
-                float contribution = mx.m[c * 4 + k] * v;
-                if (k == 0) contribution += mx.m[c * 4 + 3] * 255.0f + 0.5f;
-                tables->t[c][k][i] = static_cast<std::int32_t>(std::lround(contribution * 65536.0f));
-            }
-        }
+        fx.lo[k] = static_cast<std::int32_t>(std::lround(mx.min[k] * 255.0f));
+        fx.hi[k] = static_cast<std::int32_t>(std::lround(mx.max[k] * 255.0f));
     }
-    const Tables& tb = *tables;
+    for (int c = 0; c < 3; ++c) {
+        for (int k = 0; k < 3; ++k) fx.k[c][k] = static_cast<std::int32_t>(std::lround(mx.m[c * 4 + k] * 65536.0f));
+        fx.offset[c] = static_cast<std::int32_t>(std::lround((mx.m[c * 4 + 3] * 255.0f + 0.5f) * 65536.0f));
+    }
+    const bool standard = fx.k[0][0] == fx.k[1][0] && fx.k[0][0] == fx.k[2][0] && fx.k[0][1] == 0 && fx.k[2][2] == 0;
+    static_assert(std::endian::native == std::endian::little, "RGBA bytes are packed into little-endian words");
     rows(f.height, [&](int y0, int y1) {
         Rows r;
         r.resize(f.width);
+        const Fixed c = fx;  // local copies: the loop's constants and bound stay in registers
+        const int w = f.width;
         for (int y = y0; y < y1; ++y) {
             fetch_row(f, y, r);
-            std::uint8_t* d = out.row(y);
-            for (int x = 0; x < f.width; ++x) {
-                const int Y = r.y[x], U = r.u[x], V = r.v[x];
-                for (int c = 0; c < 3; ++c) {
-                    const std::int32_t v = (tb.t[c][0][Y] + tb.t[c][1][U] + tb.t[c][2][V]) >> 16;
-                    d[4 * x + c] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+            std::uint32_t* __restrict d = reinterpret_cast<std::uint32_t*>(out.row(y));
+            const std::uint8_t* __restrict py = r.y.data();
+            const std::uint8_t* __restrict pu = r.u.data();
+            const std::uint8_t* __restrict pv = r.v.data();
+            if (standard) {
+                // Every standard matrix: one luma weight for all channels, no U in red, no V
+                // in blue: five multiplies a pixel instead of nine.
+                const std::int32_t ky = c.k[0][0], rv = c.k[0][2], gu = c.k[1][1], gv = c.k[1][2], bu = c.k[2][1];
+                for (int x = 0; x < w; ++x) {
+                    const std::int32_t Y = ky * std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
+                    const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
+                    const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
+                    const std::int32_t R = (Y + rv * V + c.offset[0]) >> 16;
+                    const std::int32_t G = (Y + gu * U + gv * V + c.offset[1]) >> 16;
+                    const std::int32_t B = (Y + bu * U + c.offset[2]) >> 16;
+                    d[x] = std::uint32_t(std::clamp(R, 0, 255)) | std::uint32_t(std::clamp(G, 0, 255)) << 8 |
+                           std::uint32_t(std::clamp(B, 0, 255)) << 16 | 0xff000000u;
                 }
-                d[4 * x + 3] = 255;
+                continue;
+            }
+            for (int x = 0; x < w; ++x) {
+                const std::int32_t Y = std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
+                const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
+                const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
+                const std::int32_t R = (c.k[0][0] * Y + c.k[0][1] * U + c.k[0][2] * V + c.offset[0]) >> 16;
+                const std::int32_t G = (c.k[1][0] * Y + c.k[1][1] * U + c.k[1][2] * V + c.offset[1]) >> 16;
+                const std::int32_t B = (c.k[2][0] * Y + c.k[2][1] * U + c.k[2][2] * V + c.offset[2]) >> 16;
+                d[x] = std::uint32_t(std::clamp(R, 0, 255)) | std::uint32_t(std::clamp(G, 0, 255)) << 8 |
+                       std::uint32_t(std::clamp(B, 0, 255)) << 16 | 0xff000000u;
             }
         }
     });
