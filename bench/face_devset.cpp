@@ -259,13 +259,16 @@ int main(int argc, char** argv) {
                 const cv::Scalar m = cv::mean(diff, occ_mask);
                 row.mad = float((m[0] + m[1] + m[2]) / 3);
             }
-            // Contact sheet: source | target | result, faces cut out, 256 px tall.
+            // Contact sheet: source | target | result, faces cut out, 256 px tall (KS_DEVSET_SHEET_PX
+            // for a closer look).
             {
+                const char* px_env = std::getenv("KS_DEVSET_SHEET_PX");
+                const int px = px_env ? std::clamp(std::atoi(px_env), 64, 2048) : 256;
                 const auto sf = faces_by_size(an, src);
                 const cv::Rect rs = sf.empty() ? cv::Rect(0, 0, src.cols, src.rows) : around(sf[0].raw, 0.3f, src.size());
                 const cv::Rect rt = around(lt, 0.3f, tgt.size());
                 cv::Mat sheet;
-                cv::hconcat(std::vector<cv::Mat>{tile(src, rs, 256), tile(tgt, rt, 256), tile(out, rt, 256)}, sheet);
+                cv::hconcat(std::vector<cv::Mat>{tile(src, rs, px), tile(tgt, rt, px), tile(out, rt, px)}, sheet);
                 cv::imwrite(outdir + "/" + name + ".jpg", sheet, {cv::IMWRITE_JPEG_QUALITY, 88});
             }
             std::printf("%-26s d_src %.3f  d_other %s  d_tgt %.3f  (src-tgt %.3f)  lm %.4f  found %d  occMAD %s\n",

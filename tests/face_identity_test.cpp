@@ -11,6 +11,7 @@
 #include "keyswap/face/face_swapper.hpp"
 #include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/mesh.hpp"
 #include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/source_library.hpp"
 
@@ -125,6 +126,27 @@ TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
     cv::Mat diff;
     cv::absdiff(as_mat(with.rgba), as_mat(target), diff);
     EXPECT_GT(cv::countNonZero(diff.reshape(1) > 30), target.width() * target.height() / 100);
+}
+
+// With nothing in front of a face, the occlusion estimate must leave the face to the swap: a
+// smile's creases, dark brows, shaded lids and the shadow along a jaw are the target's own
+// face, and keeping them from the target carries its identity into the result.
+TEST(FaceOcclusion, OwnCreasesBrowsAndShadingAreNotOccluders) {
+    // Faces with nothing in front of them (no fringe, beard, glasses or microphone).
+    for (const char* rel : {"faces/obama.jpg", "faces/obama2.jpg", "faces/obama3.jpg", "faces/biden.jpg", "faces/biden2.jpg"}) {
+        ImageU8 img = load_small(rel, 700);
+        const Mesh mesh = make_mesh(largest(test::shared_analyser().analyse(img.view())).raw);
+        cv::Mat rgb, area = cv::Mat::zeros(img.height(), img.width(), CV_8U), occluded;
+        cv::cvtColor(as_mat(img), rgb, cv::COLOR_RGBA2RGB);
+        std::vector<cv::Point> pts, hull;
+        for (const auto& p : mesh) pts.emplace_back(cvRound(p.x), cvRound(p.y));
+        cv::convexHull(pts, hull);
+        cv::fillConvexPoly(area, hull, 255);
+        SkinOcclusion().estimate(rgb, mesh, area, OcclusionRegion::Face, occluded);
+        const double share = double(cv::countNonZero(occluded)) / cv::countNonZero(area);
+        // Before occluders had to enter from outside the face: 6 % (obama.jpg), 11 % (obama3.jpg).
+        EXPECT_LT(share, 0.03) << rel << ": " << share << " of the face taken for occluders";
+    }
 }
 
 TEST(FaceOcclusion, MaskOptionsAreValidated) {

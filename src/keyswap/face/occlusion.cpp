@@ -192,6 +192,12 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
                 if (o[x] == 1) o[x] = keep[static_cast<std::size_t>(lb[x])] ? 255 : 0;
         }
     }
+    // Something in front of a face comes from outside it: a frame's temples run to the ears, a
+    // hand, a microphone or a fringe cross the face's outline. A dark crease, a smile line, a
+    // mole or a shaded lid inside the face is the target's own face, which the swap replaces;
+    // a thin shadow along the jaw is its shading. So over the whole face an occluder is a
+    // joined region that touches the face's outline and reaches well inside it.
+    if (region == OcclusionRegion::Face) keep_entering_from_outside(occluded, area, iod);
     // A frame's rim that runs on into an eye's corner: follow the occluder a short way into the
     // eye through pixels of the occluder's own colour (dark and grey like it), so a rim is kept
     // whole but the pupil, never reached from outside, stays the swap's.
@@ -216,6 +222,52 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     const int edge = std::max(1, static_cast<int>(0.02f * iod));
     cv::dilate(occluded, occluded, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * edge + 1, 2 * edge + 1}));
     cv::bitwise_and(occluded, area, occluded);
+}
+
+void SkinOcclusion::keep_entering_from_outside(cv::Mat& occluded, const cv::Mat& area, float iod) {
+    // Joined means: across a gap of a pixel or two (a frame's anti-aliased or shaded stretch),
+    // and through the eyes, which are never occluders themselves (a pupil is as dark as a
+    // frame) but which a frame's rim crosses at the corners on its way to the temples.
+    cv::compare(occluded, 0, grown_, cv::CMP_GT);
+    const int gap = std::max(1, static_cast<int>(0.03f * iod));
+    cv::dilate(grown_, grown_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * gap + 1, 2 * gap + 1}));
+    cv::bitwise_or(grown_, features_ == 255, grown_);
+    cv::Mat labels;
+    const int n = cv::connectedComponents(grown_, labels, 8, CV_32S);
+    if (n <= 1) return;
+    // Depth of each face pixel below the outline (the area's edge; the frame's edge counts too,
+    // where a face is cut by it).
+    cv::copyMakeBorder(area, band_, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::distanceTransform(band_, depth_, cv::DIST_L2, 3);
+    const float outline = 0.06f * iod + 2.0f, inside = 0.25f * iod;
+    std::vector<float> shallowest(static_cast<std::size_t>(n), 1e9f), deepest(static_cast<std::size_t>(n), 0.0f);
+    std::vector<int> pixels(static_cast<std::size_t>(n), 0), grey(static_cast<std::size_t>(n), 0);
+    for (int y = 0; y < occluded.rows; ++y) {
+        const int* lb = labels.ptr<int>(y);
+        const float* d = depth_.ptr<float>(y + 1) + 1;
+        const auto* o = occluded.ptr<std::uint8_t>(y);
+        const auto* p = ycc_.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < occluded.cols; ++x) {
+            if (!o[x]) continue;
+            const auto k = static_cast<std::size_t>(lb[x]);
+            shallowest[k] = std::min(shallowest[k], d[x]);
+            deepest[k] = std::max(deepest[k], d[x]);
+            ++pixels[k];
+            grey[k] += std::abs(p[x][1] - 128) < kGrey && std::abs(p[x][2] - 128) < kGrey;
+        }
+    }
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
+    // A short stretch of a frame's temple between a lens and the ear does not reach far in, but
+    // it is grey (a frame, a cable, a dark sleeve), where shading and skin creases keep the
+    // skin's colour.
+    for (std::size_t k = 1; k < keep.size(); ++k)
+        keep[k] = shallowest[k] <= outline && (deepest[k] >= inside || 2 * grey[k] >= pixels[k]);
+    for (int y = 0; y < occluded.rows; ++y) {
+        auto* o = occluded.ptr<std::uint8_t>(y);
+        const int* lb = labels.ptr<int>(y);
+        for (int x = 0; x < occluded.cols; ++x)
+            if (!keep[static_cast<std::size_t>(lb[x])]) o[x] = 0;
+    }
 }
 
 void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {

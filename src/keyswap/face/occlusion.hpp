@@ -15,7 +15,11 @@
 // lips, nostrils), which the swap must replace; in the lips only what is neither skin nor lip
 // coloured (a microphone) or dark grey (a frame) counts, and an occluder found around an eye
 // (a frame's rim) is followed into the eye's corner while its colour stays the rim's, but never
-// further than a short reach, so the pupil stays the source's. Small specks (pores, freckles) are removed,
+// further than a short reach, so the pupil stays the source's. Over the whole face, what is
+// kept must enter from outside it: a joined region (across the eyes) that touches the face's
+// outline and reaches a quarter of an eye distance in, or is grey (a frame's temple); the
+// target's own creases, smile lines, moles and the shading along its jaw are not occluders.
+// Small specks (pores, freckles) are removed,
 // the rest grown by a pixel or two so an occluder's anti-aliased edge stays the target's.
 // Limits: a hand of the same colour as the face is not found (a model can find it); a
 // beard or moustache counts as "in front" and is kept from the target.
@@ -51,7 +55,8 @@ public:
 
 private:
     void hang_from_above(cv::Mat& hair, float iod);
-    cv::Mat ycc_, samples_, features_, band_, grown_;
+    void keep_entering_from_outside(cv::Mat& occluded, const cv::Mat& area, float iod);
+    cv::Mat ycc_, samples_, features_, band_, grown_, depth_;
 };
 
 // The pixels of a source photo's cut-out that the swap may use (CV_8U, 255 = face): its face
