@@ -4,9 +4,12 @@
 // back by io::to_rgba; and against known values of the standards.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/core/thread_pool.hpp"
 #include "keyswap/io/yuv_convert.hpp"
 
 extern "C" {
@@ -110,6 +113,62 @@ TEST(YuvConvert, EveryLayoutMatrixAndRangeComesBackWithinTwoLevels) {
                 EXPECT_GT(max_rgb_error(truth, wrong), 10) << io::layout_name(c.layout);
                 io::to_rgba(e.frame, io::yuv_matrix(bt709, !full), wrong);
                 EXPECT_GT(max_rgb_error(truth, wrong), 10) << io::layout_name(c.layout);
+            }
+}
+
+// Random planes of odd sizes, converted on one thread and on a pool whose row ranges start on
+// odd rows, against the matrix applied in floating point: every layout within a level. A
+// broken chroma index (a pair shifted, the last odd column, a chroma row shared by the wrong
+// luma rows) shows as tens of levels on noise.
+TEST(YuvConvert, OddSizesAndThreadsMatchTheMatrixWithinALevel) {
+    std::mt19937 rng(7);
+    for (const auto layout : {io::PlaneLayout::I420, io::PlaneLayout::NV12, io::PlaneLayout::I422, io::PlaneLayout::I444})
+        for (const auto& [w, h] : {std::pair{63, 47}, std::pair{1281, 19}})
+            for (bool full : {false, true}) {
+                const int cw = layout == io::PlaneLayout::I444 ? w : (w + 1) / 2;
+                const int ch = layout == io::PlaneLayout::I420 || layout == io::PlaneLayout::NV12 ? (h + 1) / 2 : h;
+                std::vector<std::uint8_t> y(std::size_t(w) * h), u(std::size_t(cw) * ch), v(u.size()), uv(2 * u.size());
+                for (auto& p : y) p = std::uint8_t(rng());
+                for (std::size_t i = 0; i < u.size(); ++i) {
+                    u[i] = std::uint8_t(rng()), v[i] = std::uint8_t(rng());
+                    uv[2 * i] = u[i], uv[2 * i + 1] = v[i];
+                }
+                io::PlaneFrame f;
+                f.layout = layout;
+                f.width = w;
+                f.height = h;
+                if (layout == io::PlaneLayout::NV12) {
+                    f.data = {y.data(), uv.data(), nullptr, nullptr};
+                    f.linesize = {w, 2 * cw, 0, 0};
+                } else {
+                    f.data = {y.data(), u.data(), v.data(), nullptr};
+                    f.linesize = {w, cw, cw, 0};
+                }
+                const io::YuvMatrix m = io::yuv_matrix(true, full);
+                ThreadPool pool(3);
+                for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+                    ImageU8 out;
+                    io::to_rgba(f, m, out, p);
+                    int worst = 0;
+                    for (int py = 0; py < h; ++py)
+                        for (int px = 0; px < w; ++px) {
+                            const bool sub_x = layout != io::PlaneLayout::I444;
+                            const bool sub_y = layout == io::PlaneLayout::I420 || layout == io::PlaneLayout::NV12;
+                            const std::size_t ci = std::size_t(sub_y ? py / 2 : py) * cw + std::size_t(sub_x ? px / 2 : px);
+                            const float in[3] = {y[std::size_t(py) * w + px] / 255.0f, u[ci] / 255.0f, v[ci] / 255.0f};
+                            float c[3];
+                            for (int k = 0; k < 3; ++k) c[k] = std::clamp(in[k], m.min[k], m.max[k]);
+                            for (int k = 0; k < 3; ++k) {
+                                const float want = std::clamp(
+                                    (m.m[k * 4] * c[0] + m.m[k * 4 + 1] * c[1] + m.m[k * 4 + 2] * c[2] + m.m[k * 4 + 3]) * 255.0f,
+                                    0.0f, 255.0f);
+                                worst = std::max(worst, int(std::lround(std::abs(want - out.at(px, py, k)))));
+                            }
+                            ASSERT_EQ(out.at(px, py, 3), 255);
+                        }
+                    EXPECT_LE(worst, 1) << io::layout_name(layout) << " " << w << "x" << h << (full ? " full" : " limited")
+                                        << (p ? " on a pool" : " on one thread");
+                }
             }
 }
 

@@ -201,6 +201,43 @@ void rgb_rows(const PlaneFrame& f, ImageU8& out, int y0, int y1) {
     }
 }
 
+
+// The matrix in 16.16 fixed point (see to_rgba).
+struct FixedMatrix {
+    std::int32_t k[3][3], offset[3], lo[3], hi[3];
+};
+
+std::uint32_t pack_rgba(std::int32_t r, std::int32_t g, std::int32_t b) {
+    return std::uint32_t(std::clamp(r >> 16, 0, 255)) | std::uint32_t(std::clamp(g >> 16, 0, 255)) << 8 |
+           std::uint32_t(std::clamp(b >> 16, 0, 255)) << 16 | 0xff000000u;
+}
+
+// Each chroma sample's share of red, green and blue (with the offsets and rounding) for a
+// standard matrix (no U in red, no V in blue), written for both pixels it covers.
+void chroma_terms(const std::uint8_t* __restrict u8, const std::uint8_t* __restrict v8, int n, const FixedMatrix& c,
+                  std::int32_t* __restrict r32, std::int32_t* __restrict g32, std::int32_t* __restrict b32) {
+    const std::int32_t rv = c.k[0][2], gu = c.k[1][1], gv = c.k[1][2], bu = c.k[2][1];
+    const std::int32_t lu = c.lo[1], hu = c.hi[1], lv = c.lo[2], hv = c.hi[2];
+    const std::int32_t o0 = c.offset[0], o1 = c.offset[1], o2 = c.offset[2];
+    for (int i = 0; i < n; ++i) {
+        const std::int32_t U = std::clamp<std::int32_t>(u8[i], lu, hu);
+        const std::int32_t V = std::clamp<std::int32_t>(v8[i], lv, hv);
+        r32[2 * i] = r32[2 * i + 1] = rv * V + o0;
+        g32[2 * i] = g32[2 * i + 1] = gu * U + gv * V + o1;
+        b32[2 * i] = b32[2 * i + 1] = bu * U + o2;
+    }
+}
+
+// Each pixel adds its luma to its chroma's share: one multiply a pixel.
+void add_luma(const std::uint8_t* __restrict py, const std::int32_t* __restrict r32, const std::int32_t* __restrict g32,
+              const std::int32_t* __restrict b32, int w, const FixedMatrix& c, std::uint32_t* __restrict d) {
+    const std::int32_t ky = c.k[0][0], lo = c.lo[0], hi = c.hi[0];
+    for (int x = 0; x < w; ++x) {
+        const std::int32_t Y = ky * std::clamp<std::int32_t>(py[x], lo, hi);
+        d[x] = pack_rgba(Y + r32[x], Y + g32[x], Y + b32[x]);
+    }
+}
+
 }  // namespace
 
 void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool* pool) {
@@ -223,9 +260,7 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
     // SIMD (no per-pixel table lookups, which are gathers): each component clamped to its
     // range, three multiply-adds a channel, the offset and the rounding in one constant, and
     // the pixel written as one 32-bit word.
-    struct Fixed {
-        std::int32_t k[3][3], offset[3], lo[3], hi[3];
-    } fx;
+    FixedMatrix fx;
     for (int k = 0; k < 3; ++k) {
         fx.lo[k] = static_cast<std::int32_t>(std::lround(mx.min[k] * 255.0f));
         fx.hi[k] = static_cast<std::int32_t>(std::lround(mx.max[k] * 255.0f));
@@ -236,10 +271,40 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
     }
     const bool standard = fx.k[0][0] == fx.k[1][0] && fx.k[0][0] == fx.k[2][0] && fx.k[0][1] == 0 && fx.k[2][2] == 0;
     static_assert(std::endian::native == std::endian::little, "RGBA bytes are packed into little-endian words");
+    const bool half_chroma = f.layout == PlaneLayout::I420 || f.layout == PlaneLayout::I422 || f.layout == PlaneLayout::NV12;
+    if (standard && half_chroma) {
+        // The common capture layouts (H.264 and camera frames): each chroma sample's share of
+        // red, green and blue is worked out once for the two pixels it covers, then each pixel
+        // adds its luma: one multiply a pixel plus three a chroma sample.
+        rows(f.height, [&](int y0, int y1) {
+            const FixedMatrix c = fx;
+            const int w = f.width, pairs = (w + 1) / 2;
+            std::vector<std::uint8_t> us(static_cast<std::size_t>(pairs)), vs(static_cast<std::size_t>(pairs));
+            std::vector<std::int32_t> cr(static_cast<std::size_t>(2 * pairs)), cg(cr.size()), cb(cr.size());
+            for (int y = y0; y < y1; ++y) {
+                // 4:2:0 rows share a chroma row in pairs: its terms serve both.
+                const bool fresh = f.layout == PlaneLayout::I422 || y == y0 || (y & 1) == 0;
+                if (fresh) {
+                    const int cy = f.layout == PlaneLayout::I422 ? y : y / 2;
+                    const std::uint8_t* pu = f.data[1] + std::ptrdiff_t(cy) * f.linesize[1];
+                    if (f.layout == PlaneLayout::NV12) {
+                        for (int i = 0; i < pairs; ++i) us[std::size_t(i)] = pu[2 * i], vs[std::size_t(i)] = pu[2 * i + 1];
+                    } else {
+                        std::memcpy(us.data(), pu, std::size_t(pairs));
+                        std::memcpy(vs.data(), f.data[2] + std::ptrdiff_t(cy) * f.linesize[2], std::size_t(pairs));
+                    }
+                    chroma_terms(us.data(), vs.data(), pairs, c, cr.data(), cg.data(), cb.data());
+                }
+                add_luma(f.data[0] + std::ptrdiff_t(y) * f.linesize[0], cr.data(), cg.data(), cb.data(), w, c,
+                         reinterpret_cast<std::uint32_t*>(out.row(y)));
+            }
+        });
+        return;
+    }
     rows(f.height, [&](int y0, int y1) {
         Rows r;
         r.resize(f.width);
-        const Fixed c = fx;  // local copies: the loop's constants and bound stay in registers
+        const FixedMatrix c = fx;  // local copies: the loop's constants and bound stay in registers
         const int w = f.width;
         for (int y = y0; y < y1; ++y) {
             fetch_row(f, y, r);
