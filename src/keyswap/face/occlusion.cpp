@@ -164,7 +164,12 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
                 // Darker than the brow hair: a frame. A frame as dark as the brows is found
                 // below, by being joined to a frame outside the brows.
                 off = yy < brow_dark && grey;
-                if (!off && grey && med[0] - yy > dark) o[x] = 1;  // candidate
+                // Candidates: grey and darker than the skin by far, or (on a face whose shading
+                // makes "by far" out of reach) grey, off the skin's colour and darker than most
+                // of the brow.
+                const bool candidate = grey && (med[0] - yy > dark || (!skin_chroma && yy < brow_med - std::max(brow_spr, kMinLuma)));
+                if (off) o[x] = 255;
+                else if (candidate) o[x] = 1;
                 continue;
             } else {
                 off = med[0] - yy > dark || !skin_chroma;
