@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
-#include <chrono>
-#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>

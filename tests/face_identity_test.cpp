@@ -135,12 +135,9 @@ TEST(FaceOcclusion, OwnCreasesBrowsAndShadingAreNotOccluders) {
     for (const char* rel : {"faces/obama.jpg", "faces/obama2.jpg", "faces/obama3.jpg", "faces/biden.jpg", "faces/biden2.jpg"}) {
         ImageU8 img = load_small(rel, 700);
         const Mesh mesh = make_mesh(largest(test::shared_analyser().analyse(img.view())).raw);
-        cv::Mat rgb, area = cv::Mat::zeros(img.height(), img.width(), CV_8U), occluded;
+        cv::Mat rgb, occluded;
         cv::cvtColor(as_mat(img), rgb, cv::COLOR_RGBA2RGB);
-        std::vector<cv::Point> pts, hull;
-        for (const auto& p : mesh) pts.emplace_back(cvRound(p.x), cvRound(p.y));
-        cv::convexHull(pts, hull);
-        cv::fillConvexPoly(area, hull, 255);
+        const cv::Mat area = mesh_hull(mesh, rgb.size());
         SkinOcclusion().estimate(rgb, mesh, area, OcclusionRegion::Face, occluded);
         const double share = double(cv::countNonZero(occluded)) / cv::countNonZero(area);
         // Before occluders had to enter from outside the face: 6 % (obama.jpg), 11 % (obama3.jpg).

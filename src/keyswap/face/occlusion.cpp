@@ -18,6 +18,8 @@ constexpr float kMinChroma = 3.0f, kMinLuma = 8.0f;
 // Largest chroma offset (8-bit Cr/Cb from neutral) of a "grey" pixel.
 constexpr int kGrey = 10;
 
+bool is_grey(const cv::Vec3b& ycc) { return std::abs(ycc[1] - 128) < kGrey && std::abs(ycc[2] - 128) < kGrey; }
+
 cv::Point pt(const Mesh& m, int i) { return {static_cast<int>(std::lround(m[i].x)), static_cast<int>(std::lround(m[i].y))}; }
 std::vector<cv::Point> poly(const Mesh& m, std::initializer_list<int> idx) {
     std::vector<cv::Point> p;
@@ -154,7 +156,7 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
             const float yy = p[x][0], white = std::clamp((yy - med[0]) / std::max(1.0f, 255.0f - med[0]), 0.0f, 1.0f);
             const float dcr = std::abs(p[x][1] - (med[1] + (128.0f - med[1]) * white));
             const float dcb = std::abs(p[x][2] - (med[2] + (128.0f - med[2]) * white));
-            const bool grey = std::abs(p[x][1] - 128) < kGrey && std::abs(p[x][2] - 128) < kGrey;
+            const bool grey = is_grey(p[x]);
             const bool skin_chroma = dcr <= cr && dcb <= cb;
             bool off;
             if (f[x] == 128) {
@@ -215,8 +217,7 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
             const auto* p = ycc_.ptr<cv::Vec3b>(y);
             auto* o = occluded.ptr<std::uint8_t>(y);
             for (int x = 0; x < target.cols; ++x)
-                if (f[x] == 255 && g[x] && med[0] - p[x][0] > 2.0f * dark && std::abs(p[x][1] - 128) < kGrey &&
-                    std::abs(p[x][2] - 128) < kGrey)
+                if (f[x] == 255 && g[x] && med[0] - p[x][0] > 2.0f * dark && is_grey(p[x]))
                     o[x] = 255;
         }
     }
@@ -258,7 +259,7 @@ void SkinOcclusion::keep_entering_from_outside(cv::Mat& occluded, const cv::Mat&
             shallowest[k] = std::min(shallowest[k], d[x]);
             deepest[k] = std::max(deepest[k], d[x]);
             ++pixels[k];
-            grey[k] += std::abs(p[x][1] - 128) < kGrey && std::abs(p[x][2] - 128) < kGrey;
+            grey[k] += is_grey(p[x]);
         }
     }
     std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
@@ -320,13 +321,18 @@ void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
     }
 }
 
-cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh) {
-    cv::Mat area = cv::Mat::zeros(rgb.size(), CV_8U), hair;
+cv::Mat mesh_hull(const Mesh& mesh, cv::Size size) {
+    cv::Mat area = cv::Mat::zeros(size, CV_8U);
     std::vector<cv::Point> pts, hull;
     for (const auto& p : mesh) pts.emplace_back(static_cast<int>(std::lround(p.x)), static_cast<int>(std::lround(p.y)));
     cv::convexHull(pts, hull);
     cv::fillConvexPoly(area, hull, 255);
-    SkinOcclusion().estimate(rgb, mesh, area, OcclusionRegion::HairRim, hair);
+    return area;
+}
+
+cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh) {
+    cv::Mat hair;
+    SkinOcclusion().estimate(rgb, mesh, mesh_hull(mesh, rgb.size()), OcclusionRegion::HairRim, hair);
     cv::Mat usable = cv::Mat(rgb.size(), CV_8U, cv::Scalar(255));
     usable.setTo(0, hair);
     return usable;

@@ -59,6 +59,9 @@ private:
     cv::Mat ycc_, samples_, features_, band_, grown_, depth_;
 };
 
+// The face area of a mesh as OcclusionEstimator takes it: its convex hull, 255 inside.
+cv::Mat mesh_hull(const Mesh& mesh, cv::Size size);
+
 // The pixels of a source photo's cut-out that the swap may use (CV_8U, 255 = face): its face
 // area minus hair or background inside the outline (HairRim region of SkinOcclusion).
 cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh);

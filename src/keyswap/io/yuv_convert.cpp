@@ -207,7 +207,9 @@ struct FixedMatrix {
     std::int32_t k[3][3], offset[3], lo[3], hi[3];
 };
 
-std::uint32_t pack_rgba(std::int32_t r, std::int32_t g, std::int32_t b) {
+// One RGBA pixel from the three channels' 16.16 sums; always inlined, or the loops that call it
+// do not vectorise.
+[[gnu::always_inline]] inline std::uint32_t pack_rgba(std::int32_t r, std::int32_t g, std::int32_t b) {
     return std::uint32_t(std::clamp(r >> 16, 0, 255)) | std::uint32_t(std::clamp(g >> 16, 0, 255)) << 8 |
            std::uint32_t(std::clamp(b >> 16, 0, 255)) << 16 | 0xff000000u;
 }
@@ -320,11 +322,7 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
                     const std::int32_t Y = ky * std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
                     const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
                     const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
-                    const std::int32_t R = (Y + rv * V + c.offset[0]) >> 16;
-                    const std::int32_t G = (Y + gu * U + gv * V + c.offset[1]) >> 16;
-                    const std::int32_t B = (Y + bu * U + c.offset[2]) >> 16;
-                    d[x] = std::uint32_t(std::clamp(R, 0, 255)) | std::uint32_t(std::clamp(G, 0, 255)) << 8 |
-                           std::uint32_t(std::clamp(B, 0, 255)) << 16 | 0xff000000u;
+                    d[x] = pack_rgba(Y + rv * V + c.offset[0], Y + gu * U + gv * V + c.offset[1], Y + bu * U + c.offset[2]);
                 }
                 continue;
             }
@@ -332,11 +330,9 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
                 const std::int32_t Y = std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
                 const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
                 const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
-                const std::int32_t R = (c.k[0][0] * Y + c.k[0][1] * U + c.k[0][2] * V + c.offset[0]) >> 16;
-                const std::int32_t G = (c.k[1][0] * Y + c.k[1][1] * U + c.k[1][2] * V + c.offset[1]) >> 16;
-                const std::int32_t B = (c.k[2][0] * Y + c.k[2][1] * U + c.k[2][2] * V + c.offset[2]) >> 16;
-                d[x] = std::uint32_t(std::clamp(R, 0, 255)) | std::uint32_t(std::clamp(G, 0, 255)) << 8 |
-                       std::uint32_t(std::clamp(B, 0, 255)) << 16 | 0xff000000u;
+                d[x] = pack_rgba(c.k[0][0] * Y + c.k[0][1] * U + c.k[0][2] * V + c.offset[0],
+                                 c.k[1][0] * Y + c.k[1][1] * U + c.k[1][2] * V + c.offset[1],
+                                 c.k[2][0] * Y + c.k[2][1] * U + c.k[2][2] * V + c.offset[2]);
             }
         }
     });
