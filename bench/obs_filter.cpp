@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,15 +82,21 @@ double cpu_seconds_at_nice(int nice) {
 
 // The direct pass's mean ms over `frames` (after 10 frames of warm-up), on a fresh pass;
 // `cpu_ms`, when given, gets the process's CPU ms per frame over the same frames.
+// `period_ms` > 0 paces the frames as a live source does (one every period, or at once when
+// the pass is late), so caches and idle pool threads are in the state the filter finds them.
 double direct_pass_ms(const pipeline::Settings& s, const io::MediaInfo& info, const std::vector<Frame>& frames,
-                      ThreadPool& pool, double* cpu_ms = nullptr, double (*cpu_clock)() = cpu_seconds) {
+                      ThreadPool& pool, double* cpu_ms = nullptr, double (*cpu_clock)() = cpu_seconds,
+                      double period_ms = 0) {
     pipeline::FramePass pass(s.pass, pool);
     io::OutputFormat out;
     out.alpha = true;
     pass.start(info, out);
     double total = 0, cpu0 = 0;
     int timed = 0;
+    const auto start = Clock::now();
     for (std::size_t i = 0; i < frames.size(); ++i) {
+        if (period_ms > 0)
+            std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<long long>(1000.0 * period_ms * double(i))));
         Frame g = frames[i];
         if (i == 10) cpu0 = cpu_clock();  // after the first detections and warm-up
         const auto t = Clock::now();
@@ -104,13 +111,13 @@ double direct_pass_ms(const pipeline::Settings& s, const io::MediaInfo& info, co
 // (nice +10, inherited by the pool it creates): the anchor for the filter under the same load.
 // `cpu_ms` gets the CPU ms per frame of the threads at that priority (the pass's own).
 double direct_pass_beside_obs_ms(const pipeline::Settings& s, const io::MediaInfo& info,
-                                 const std::vector<Frame>& frames, double& cpu_ms) {
+                                 const std::vector<Frame>& frames, double& cpu_ms, double period_ms) {
     double ms = 0;
     std::thread t([&] {
         const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
         ::setpriority(PRIO_PROCESS, tid, std::min(::getpriority(PRIO_PROCESS, tid) + 10, 19));
         ThreadPool pool(0);
-        ms = direct_pass_ms(s, info, frames, pool, &cpu_ms, [] { return cpu_seconds_at_nice(10); });
+        ms = direct_pass_ms(s, info, frames, pool, &cpu_ms, [] { return cpu_seconds_at_nice(10); }, period_ms);
     });
     t.join();
     return ms;
@@ -139,9 +146,17 @@ int main(int argc, char** argv) {
         io::ReaderOptions ro;
         ro.want_audio = false;
         io::MediaReader reader(clip, ro);
+        // OBS hands the filter one frame per canvas frame, so at a canvas rate below the clip's
+        // the filter sees every k-th frame: faces move k times as far between its frames, and
+        // the tracker re-detects more often. The anchor takes the same stride, so both do the
+        // same work.
+        const int stride = std::max(1, static_cast<int>(std::lround(reader.info().fps() / canvas_fps)));
         std::vector<Frame> frames;
         Frame f;
-        while (frames.size() < 90 && reader.read(f)) frames.push_back(f);
+        for (int i = 0; frames.size() < 90 && reader.read(f); ++i)
+            if (i % stride == 0) frames.push_back(f);
+        std::printf("anchor: %zu frames of the clip, every %d%s\n", frames.size(), stride,
+                    stride == 1 ? "" : " (the filter's stride at this canvas rate)");
         // CPU per frame of the direct pass: what the pass costs, however busy the machine is.
         double direct_cpu_ms = 0;
         const double direct = direct_pass_ms(s, reader.info(), frames, ThreadPool::shared(), &direct_cpu_ms);
@@ -177,7 +192,8 @@ int main(int argc, char** argv) {
         const double cpu_off_per_s = (cpu_seconds() - cpu0) / (ms_since(tcpu) / 1000.0);
         // The direct pass beside OBS playing the clip, and OBS's render time meanwhile.
         double beside = 0, beside_cpu_ms = 0;
-        std::thread anchor([&] { beside = direct_pass_beside_obs_ms(s, reader.info(), frames, beside_cpu_ms); });
+        // Paced at the canvas rate, as OBS hands the filter its frames.
+        std::thread anchor([&] { beside = direct_pass_beside_obs_ms(s, reader.info(), frames, beside_cpu_ms, 1000.0 / canvas_fps); });
         const double render_beside = render_ms(std::min(seconds, 3.0));
         anchor.join();
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
+#include <vector>
 
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
@@ -38,11 +40,14 @@ struct FilterWorker::State {
     // The newest frame not yet taken: RGBA, or planes still to convert with `matrix`.
     std::optional<ImageU8> pending;
     std::optional<io::PlaneCopy> pending_planes;
+    io::PlaneCopy spare_planes;  // converted, its storage free for the next frame
     io::YuvMatrix matrix;
     Clock::time_point pending_at;
     std::shared_ptr<const pipeline::Settings> settings;
     std::uint64_t settings_version = 0;
-    std::shared_ptr<const ImageU8> result;
+    // Mutable here so the worker can reuse a result's pixels once nobody holds it any more;
+    // readers only ever see it as const.
+    std::shared_ptr<ImageU8> result;
     std::uint64_t serial = 0;
     std::string error;
     WorkerStats stats;
@@ -85,12 +90,18 @@ void FilterWorker::submit(io::PlaneCopy planes, const io::YuvMatrix& matrix) {
         std::lock_guard lock(s_->m);
         if (s_->pending || s_->pending_planes) ++s_->stats.dropped;
         s_->pending.reset();
+        if (s_->pending_planes) s_->spare_planes = std::move(*s_->pending_planes);
         s_->pending_planes = std::move(planes);
         s_->matrix = matrix;
         s_->pending_at = Clock::now();
         ++s_->stats.submitted;
     }
     s_->wake.notify_all();
+}
+
+io::PlaneCopy FilterWorker::recycled_planes() {
+    std::lock_guard lock(s_->m);
+    return std::exchange(s_->spare_planes, io::PlaneCopy{});
 }
 
 std::shared_ptr<const ImageU8> FilterWorker::latest() const {
@@ -122,6 +133,17 @@ void FilterWorker::run() {
     std::uint64_t seen = 0;
     int width = 0, height = 0;
     std::shared_ptr<const pipeline::Settings> in_use;
+    // Results the filter has replaced. A 720p frame is 3.6 MB: allocating, zero-filling and
+    // page-faulting a fresh one per frame cost about as much CPU as converting it, so the
+    // worker converts into the pixels of a result that OBS no longer draws.
+    std::vector<std::shared_ptr<ImageU8>> retired;
+    const auto take_buffer = [&retired] {
+        for (auto& r : retired)
+            // Only the worker can reach a retired result (the filter's copy was replaced), so a
+            // count of one cannot rise while we look.
+            if (r.use_count() == 1) return std::exchange(r, nullptr);
+        return std::make_shared<ImageU8>();
+    };
     for (;;) {
         ImageU8 image;
         std::optional<io::PlaneCopy> planes;
@@ -144,6 +166,9 @@ void FilterWorker::run() {
             settings = s_->settings;
         }
         if (!settings) continue;
+        std::erase(retired, nullptr);
+        std::shared_ptr<ImageU8> buffer = take_buffer();
+        if (planes) image = std::move(*buffer);
         double convert_ms = -1.0;
         if (planes) {
             const auto tc = Clock::now();
@@ -155,6 +180,8 @@ void FilterWorker::run() {
                 continue;
             }
             convert_ms = std::chrono::duration<double, std::milli>(Clock::now() - tc).count();
+            std::lock_guard lock(s_->m);
+            s_->spare_planes = std::move(*planes);
         }
         std::string problem;
         try {
@@ -201,9 +228,12 @@ void FilterWorker::run() {
             continue;
         }
         const auto t1 = Clock::now();
-        auto out = std::make_shared<const ImageU8>(std::move(f.rgba));
+        *buffer = std::move(f.rgba);
         std::lock_guard lock(s_->m);
-        s_->result = std::move(out);
+        if (s_->result) retired.push_back(std::move(s_->result));
+        // A renderer that holds on to results must not make the worker hoard them.
+        if (retired.size() > 3) retired.erase(retired.begin());
+        s_->result = std::move(buffer);
         ++s_->serial;
         auto& st = s_->stats;
         ++st.processed;

@@ -42,6 +42,9 @@ public:
     // A frame in its capture layout, converted on the worker (at its priority, with its pool)
     // so OBS's render thread, which runs async filters, only pays for the copy.
     void submit(io::PlaneCopy planes, const io::YuvMatrix& matrix);
+    // A copy the worker has converted, to assign() the next frame into (empty at first): the
+    // render thread then pays neither an allocation nor a zero-fill per frame.
+    io::PlaneCopy recycled_planes();
     // The newest processed frame (straight RGBA), null before the first.
     std::shared_ptr<const ImageU8> latest() const;
     std::uint64_t result_serial() const;  // changes with each new result

@@ -190,7 +190,9 @@ obs_source_frame* filter_video(void* data, obs_source_frame* frame) {
     try {
         // OBS runs async filters on its render thread (the video tick): only the copy is paid
         // here; the worker converts at its own priority.
-        f->worker.submit(io::PlaneCopy(pf), m);
+        io::PlaneCopy copy = f->worker.recycled_planes();
+        copy.assign(pf);
+        f->worker.submit(std::move(copy), m);
         f->cpu_frames = true;
         ++f->frames_from_cpu;
     } catch (const std::exception& e) {

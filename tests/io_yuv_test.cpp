@@ -180,18 +180,28 @@ TEST(YuvConvert, PlaneCopyConvertsLikeTheFrameAfterTheFrameIsReused) {
                           {io::PlaneLayout::YUY2, AV_PIX_FMT_YUYV422}, {io::PlaneLayout::I422, AV_PIX_FMT_YUV422P},
                           {io::PlaneLayout::I444, AV_PIX_FMT_YUV444P}, {io::PlaneLayout::RGBA, AV_PIX_FMT_RGBA},
                           {io::PlaneLayout::BGRA, AV_PIX_FMT_BGRA}};
-    for (const Case& c : cases) {
-        Encoded e = encode(truth, c.layout, c.fmt, true, false);
-        const auto m = io::yuv_matrix(true, false);
-        ImageU8 direct, copied;
-        io::to_rgba(e.frame, m, direct);
-        const io::PlaneCopy copy(e.frame);
-        std::fill(e.buf.begin(), e.buf.end(), std::uint8_t{77});
-        io::to_rgba(copy.view(), m, copied);
-        ASSERT_EQ(copied.width(), kW) << io::layout_name(c.layout);
-        EXPECT_EQ(max_rgb_error(direct, copied), 0) << io::layout_name(c.layout);
-        EXPECT_LE(max_rgb_error(truth, copied), 2) << io::layout_name(c.layout);
-    }
+    // One copy reused frame after frame through every layout (the OBS filter hands its copies
+    // back and forth): each frame must convert as itself, with no plane left from the last.
+    io::PlaneCopy reused;
+    for (int round = 0; round < 2; ++round)
+        for (const Case& c : cases) {
+            Encoded e = encode(truth, c.layout, c.fmt, true, false);
+            const auto m = io::yuv_matrix(true, false);
+            ImageU8 direct, copied, again;
+            io::to_rgba(e.frame, m, direct);
+            const io::PlaneCopy copy(e.frame);
+            reused.assign(e.frame);
+            std::fill(e.buf.begin(), e.buf.end(), std::uint8_t{77});
+            io::to_rgba(copy.view(), m, copied);
+            io::to_rgba(reused.view(), m, again);
+            ASSERT_EQ(copied.width(), kW) << io::layout_name(c.layout);
+            EXPECT_EQ(max_rgb_error(direct, copied), 0) << io::layout_name(c.layout);
+            EXPECT_EQ(max_rgb_error(direct, again), 0) << io::layout_name(c.layout);
+            EXPECT_LE(max_rgb_error(truth, copied), 2) << io::layout_name(c.layout);
+            for (int p = 0; p < 4; ++p)
+                EXPECT_EQ(reused.view().data[p] == nullptr, copy.view().data[p] == nullptr)
+                    << io::layout_name(c.layout) << " plane " << p;
+        }
     Encoded e = encode(truth, io::PlaneLayout::I420, AV_PIX_FMT_YUV420P, true, false);
     e.frame.data[2] = nullptr;  // a frame missing its V plane is refused, not read
     EXPECT_THROW(io::PlaneCopy{e.frame}, Error);

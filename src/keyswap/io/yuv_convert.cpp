@@ -56,17 +56,20 @@ std::array<PlaneShape, 4> plane_shapes(PlaneLayout l, int w, int h) {
 
 }  // namespace
 
-PlaneCopy::PlaneCopy(const PlaneFrame& f) : shape_(f) {
+void PlaneCopy::assign(const PlaneFrame& f) {
     if (f.width <= 0 || f.height <= 0 || !f.data[0])
         fail(ErrorKind::Input, std::string("empty ") + layout_name(f.layout) + " frame");
     const auto shapes = plane_shapes(f.layout, f.width, f.height);
-    for (std::size_t p = 0; p < shapes.size(); ++p) {
-        const auto [bytes, rows] = shapes[p];
+    for (std::size_t p = 0; p < shapes.size(); ++p)
+        if (shapes[p].rows > 0 && !f.data[p])
+            fail(ErrorKind::Input, std::string(layout_name(f.layout)) + " frame without plane " + std::to_string(p));
+    shape_ = f;
+    for (std::size_t p = 0; p < planes_.size(); ++p) {
         shape_.data[p] = nullptr;
         shape_.linesize[p] = 0;
-        if (rows == 0) continue;
-        if (!f.data[p])
-            fail(ErrorKind::Input, std::string(layout_name(f.layout)) + " frame without plane " + std::to_string(p));
+        const auto [bytes, rows] = shapes[p];
+        // resize() keeps the storage of a reused copy; planes this layout lacks are dropped so
+        // view() cannot hand out a previous frame's plane.
         planes_[p].resize(std::size_t(bytes) * std::size_t(rows));
         for (int y = 0; y < rows; ++y)
             std::memcpy(planes_[p].data() + std::size_t(y) * bytes, f.data[p] + std::ptrdiff_t(y) * f.linesize[p],

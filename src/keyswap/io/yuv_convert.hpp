@@ -34,7 +34,10 @@ struct PlaneFrame {
 class PlaneCopy {
 public:
     PlaneCopy() = default;
-    explicit PlaneCopy(const PlaneFrame& frame);  // Error(Input) for an empty frame or a missing plane
+    explicit PlaneCopy(const PlaneFrame& frame) { assign(frame); }
+    // Copies `frame` in, reusing this copy's storage (a capture callback that hands its last
+    // copy back pays no allocation per frame). Error(Input) for an empty frame or a missing plane.
+    void assign(const PlaneFrame& frame);
     PlaneFrame view() const;
     bool empty() const { return shape_.width <= 0; }
 
