@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/core/row_kernel.hpp"
 #include "keyswap/core/thread_pool.hpp"
 
 namespace keyswap::io {
@@ -122,7 +123,7 @@ struct Rows {
     }
 };
 
-void fetch_row(const PlaneFrame& f, int yrow, Rows& r) {
+KEYSWAP_ROW_KERNEL void fetch_row(const PlaneFrame& f, int yrow, Rows& r) {
     const int w = f.width;
     const std::uint8_t* p0 = f.data[0] + std::ptrdiff_t(yrow) * f.linesize[0];
     switch (f.layout) {
@@ -188,7 +189,7 @@ void fetch_row(const PlaneFrame& f, int yrow, Rows& r) {
     }
 }
 
-void rgb_rows(const PlaneFrame& f, ImageU8& out, int y0, int y1) {
+KEYSWAP_ROW_KERNEL void rgb_rows(const PlaneFrame& f, ImageU8& out, int y0, int y1) {
     const int w = f.width;
     const bool bgr = f.layout != PlaneLayout::RGBA;
     const bool opaque = f.layout == PlaneLayout::BGRX;
@@ -219,7 +220,7 @@ struct FixedMatrix {
 
 // Each chroma sample's share of red, green and blue (with the offsets and rounding) for a
 // standard matrix (no U in red, no V in blue), written for both pixels it covers.
-void chroma_terms(const std::uint8_t* __restrict u8, const std::uint8_t* __restrict v8, int n, const FixedMatrix& c,
+KEYSWAP_ROW_KERNEL void chroma_terms(const std::uint8_t* __restrict u8, const std::uint8_t* __restrict v8, int n, const FixedMatrix& c,
                   std::int32_t* __restrict r32, std::int32_t* __restrict g32, std::int32_t* __restrict b32) {
     const std::int32_t rv = c.k[0][2], gu = c.k[1][1], gv = c.k[1][2], bu = c.k[2][1];
     const std::int32_t lu = c.lo[1], hu = c.hi[1], lv = c.lo[2], hv = c.hi[2];
@@ -234,12 +235,42 @@ void chroma_terms(const std::uint8_t* __restrict u8, const std::uint8_t* __restr
 }
 
 // Each pixel adds its luma to its chroma's share: one multiply a pixel.
-void add_luma(const std::uint8_t* __restrict py, const std::int32_t* __restrict r32, const std::int32_t* __restrict g32,
+KEYSWAP_ROW_KERNEL void add_luma(const std::uint8_t* __restrict py, const std::int32_t* __restrict r32, const std::int32_t* __restrict g32,
               const std::int32_t* __restrict b32, int w, const FixedMatrix& c, std::uint32_t* __restrict d) {
     const std::int32_t ky = c.k[0][0], lo = c.lo[0], hi = c.hi[0];
     for (int x = 0; x < w; ++x) {
         const std::int32_t Y = ky * std::clamp<std::int32_t>(py[x], lo, hi);
         d[x] = pack_rgba(Y + r32[x], Y + g32[x], Y + b32[x]);
+    }
+}
+
+// A row with a chroma sample per pixel (I444, and YUY2 once fetched) for any standard matrix:
+// one luma weight for all channels, no U in red, no V in blue: five multiplies a pixel.
+KEYSWAP_ROW_KERNEL void full_chroma_standard(const std::uint8_t* __restrict py, const std::uint8_t* __restrict pu,
+                                             const std::uint8_t* __restrict pv, int w, const FixedMatrix& m,
+                                             std::uint32_t* __restrict d) {
+    const FixedMatrix c = m;  // a local copy: the constants stay in registers
+    const std::int32_t ky = c.k[0][0], rv = c.k[0][2], gu = c.k[1][1], gv = c.k[1][2], bu = c.k[2][1];
+    for (int x = 0; x < w; ++x) {
+        const std::int32_t Y = ky * std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
+        const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
+        const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
+        d[x] = pack_rgba(Y + rv * V + c.offset[0], Y + gu * U + gv * V + c.offset[1], Y + bu * U + c.offset[2]);
+    }
+}
+
+// The same for any matrix: nine multiplies a pixel.
+KEYSWAP_ROW_KERNEL void full_chroma_any(const std::uint8_t* __restrict py, const std::uint8_t* __restrict pu,
+                                        const std::uint8_t* __restrict pv, int w, const FixedMatrix& m,
+                                        std::uint32_t* __restrict d) {
+    const FixedMatrix c = m;
+    for (int x = 0; x < w; ++x) {
+        const std::int32_t Y = std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
+        const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
+        const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
+        d[x] = pack_rgba(c.k[0][0] * Y + c.k[0][1] * U + c.k[0][2] * V + c.offset[0],
+                         c.k[1][0] * Y + c.k[1][1] * U + c.k[1][2] * V + c.offset[1],
+                         c.k[2][0] * Y + c.k[2][1] * U + c.k[2][2] * V + c.offset[2]);
     }
 }
 
@@ -309,7 +340,6 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
     rows(f.height, [&](int y0, int y1) {
         Rows r;
         r.resize(f.width);
-        const FixedMatrix c = fx;  // local copies: the loop's constants and bound stay in registers
         const int w = f.width;
         for (int y = y0; y < y1; ++y) {
             fetch_row(f, y, r);
@@ -317,26 +347,8 @@ void to_rgba(const PlaneFrame& f, const YuvMatrix& mx, ImageU8& out, ThreadPool*
             const std::uint8_t* __restrict py = r.y.data();
             const std::uint8_t* __restrict pu = r.u.data();
             const std::uint8_t* __restrict pv = r.v.data();
-            if (standard) {
-                // Every standard matrix: one luma weight for all channels, no U in red, no V
-                // in blue: five multiplies a pixel instead of nine.
-                const std::int32_t ky = c.k[0][0], rv = c.k[0][2], gu = c.k[1][1], gv = c.k[1][2], bu = c.k[2][1];
-                for (int x = 0; x < w; ++x) {
-                    const std::int32_t Y = ky * std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
-                    const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
-                    const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
-                    d[x] = pack_rgba(Y + rv * V + c.offset[0], Y + gu * U + gv * V + c.offset[1], Y + bu * U + c.offset[2]);
-                }
-                continue;
-            }
-            for (int x = 0; x < w; ++x) {
-                const std::int32_t Y = std::clamp<std::int32_t>(py[x], c.lo[0], c.hi[0]);
-                const std::int32_t U = std::clamp<std::int32_t>(pu[x], c.lo[1], c.hi[1]);
-                const std::int32_t V = std::clamp<std::int32_t>(pv[x], c.lo[2], c.hi[2]);
-                d[x] = pack_rgba(c.k[0][0] * Y + c.k[0][1] * U + c.k[0][2] * V + c.offset[0],
-                                 c.k[1][0] * Y + c.k[1][1] * U + c.k[1][2] * V + c.offset[1],
-                                 c.k[2][0] * Y + c.k[2][1] * U + c.k[2][2] * V + c.offset[2]);
-            }
+            if (standard) full_chroma_standard(py, pu, pv, w, fx, d);
+            else full_chroma_any(py, pu, pv, w, fx, d);
         }
     });
 }

@@ -7,17 +7,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "keyswap/core/row_kernel.hpp"
+
 namespace keyswap::matte {
 
-// Hot row kernels are compiled twice, for AVX2+FMA and for the baseline, and picked at load
-// time (GCC function multiversioning): the default build targets plain x86-64, and the
-// wider vectors roughly halve the keyer's time on any machine from 2013 on. ("arch=haswell"
-// would dispatch on the exact CPU model; x86-64-v3 is checked by features.)
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define KEYSWAP_ROW_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KEYSWAP_ROW_KERNEL
-#endif
 
 // Splits n RGBA8 pixels into three float rows (0..255).
 void deinterleave_rgb(const std::uint8_t* rgba, int n, float* r, float* g, float* b);
