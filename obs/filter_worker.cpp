@@ -12,6 +12,7 @@
 #include "keyswap/core/error.hpp"
 #include "keyswap/core/thread_pool.hpp"
 #include "keyswap/io/media_reader.hpp"
+#include "stats_overlay.hpp"
 
 namespace keyswap::obs {
 
@@ -51,6 +52,8 @@ struct FilterWorker::State {
     std::uint64_t serial = 0;
     std::string error;
     WorkerStats stats;
+    bool show_stats = false;
+    Clock::time_point last_result_at;
 };
 
 FilterWorker::FilterWorker() : s_(std::make_unique<State>()) { thread_ = std::thread([this] { run(); }); }
@@ -112,6 +115,11 @@ std::shared_ptr<const ImageU8> FilterWorker::latest() const {
 std::uint64_t FilterWorker::result_serial() const {
     std::lock_guard lock(s_->m);
     return s_->serial;
+}
+
+void FilterWorker::show_stats(bool on) {
+    std::lock_guard lock(s_->m);
+    s_->show_stats = on;
 }
 
 std::string FilterWorker::error() const {
@@ -229,6 +237,15 @@ void FilterWorker::run() {
         }
         const auto t1 = Clock::now();
         *buffer = std::move(f.rgba);
+        OverlayStats shown;
+        bool draw = false;
+        {
+            std::lock_guard lock(s_->m);
+            draw = s_->show_stats;
+            shown = {s_->stats.fps, s_->stats.mean_pass_ms, s_->stats.last_latency_ms,
+                     static_cast<unsigned long long>(s_->stats.dropped)};
+        }
+        if (draw) draw_stats(*buffer, shown);
         std::lock_guard lock(s_->m);
         if (s_->result) retired.push_back(std::move(s_->result));
         // A renderer that holds on to results must not make the worker hoard them.
@@ -242,6 +259,12 @@ void FilterWorker::run() {
         const double weight = 1.0 / double(std::min<std::uint64_t>(st.processed, 100));
         st.mean_pass_ms += (pass_ms - st.mean_pass_ms) * weight;
         if (convert_ms >= 0) st.mean_convert_ms += (convert_ms - st.mean_convert_ms) * weight;
+        if (st.processed > 1) {
+            const double interval = std::chrono::duration<double>(t1 - s_->last_result_at).count();
+            const double rate = interval > 0 ? 1.0 / interval : 0.0;
+            st.fps += (rate - st.fps) * (st.processed == 2 ? 1.0 : std::max(weight, 0.1));
+        }
+        s_->last_result_at = t1;
     }
 }
 

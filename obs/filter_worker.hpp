@@ -28,6 +28,7 @@ struct WorkerStats {
     double last_latency_ms = 0.0;  // submit -> result of the newest result
     double mean_pass_ms = 0.0;     // running mean of the pass alone
     double mean_convert_ms = 0.0;  // running mean of the capture layout -> RGBA conversion
+    double fps = 0.0;              // results per second (running mean of their intervals)
 };
 
 class FilterWorker {
@@ -48,6 +49,8 @@ public:
     // The newest processed frame (straight RGBA), null before the first.
     std::shared_ptr<const ImageU8> latest() const;
     std::uint64_t result_serial() const;  // changes with each new result
+    // Draw the stats on each result from the next one on (stats_overlay.hpp).
+    void show_stats(bool on);
     std::string error() const;            // "" while the settings in use are good
     WorkerStats stats() const;
 

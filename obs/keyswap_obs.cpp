@@ -80,6 +80,7 @@ struct Filter {
 const char* filter_name(void*) { return "keyswap (key + face swap)"; }
 
 void apply(Filter* f, obs_data_t* settings) {
+    f->worker.show_stats(obs_data_get_bool(settings, kShowStats));
     std::string refused;
     try {
         f->worker.configure(std::make_shared<const pipeline::Settings>(settings_of(settings)));
@@ -159,6 +160,7 @@ obs_properties_t* filter_properties(void* data) {
     obs_properties_add_path(props, kSettingsFile, "Settings file (keyswap --settings)", OBS_PATH_FILE,
                             "keyswap settings (*.json);;All files (*.*)", nullptr);
     obs_properties_add_button2(props, "keyswap-load", "Load settings file", load_clicked, data);
+    obs_properties_add_bool(props, kShowStats, "Show stats on the picture (fps, pass time, latency, dropped)");
     return props;
 }
 

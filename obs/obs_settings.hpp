@@ -21,6 +21,8 @@ inline constexpr const char* kFaceOn = "keyswap-face-on";
 inline constexpr const char* kKeyColour = "keyswap-key-colour";
 // A settings file to load with the button.
 inline constexpr const char* kSettingsFile = "keyswap-settings-file";
+// The filter's stats drawn on its picture (off by default; OBS's own, not the pass's).
+inline constexpr const char* kShowStats = "keyswap-show-stats";
 
 void set_defaults(obs_data_t* settings);
 void add_properties(obs_properties_t* props);

@@ -368,6 +368,41 @@ TEST(ObsPlugin, KeysACameraSourceInEveryFormatWithItsAlpha) {
     }
 }
 
+// "Show stats on the picture": a legible line (white on an opaque band) in the top left of the
+// output, over the transparent backdrop; the rest of the backdrop stays transparent.
+TEST(ObsPlugin, StatsAreDrawnOnThePictureWhenAsked) {
+    obs_source_t* cam = obs_source_create_private("keyswap_test_camera", "camera", nullptr);
+    ASSERT_NE(cam, nullptr);
+    CameraFrame f = camera_frame(VIDEO_FORMAT_I420, false);
+    obs_source_t* filter = add_filter(cam, R"({"keyswap-show-stats": true})");
+    const auto out = output_after(cam, 20, [&] {
+        f.frame.timestamp = os_gettime_ns();
+        obs_source_output_video(cam, &f.frame);
+    });
+    ASSERT_EQ(out.size(), std::size_t(kW) * kH * 4);
+    auto px = [&](int x, int y) { return out.data() + (std::size_t(y) * kW + x) * 4; };
+    int band_opaque = 0, band = 0, text = 0, rest_alpha = 0, rest = 0;
+    for (int y = 0; y < kH; ++y)
+        for (int x = 0; x < kW; ++x) {
+            const std::uint8_t* p = px(x, y);
+            if (x < 120 && y < 14) {
+                ++band;
+                band_opaque += p[3] == 255;
+                text += p[0] > 200 && p[1] > 200 && p[2] > 200;
+            } else if (y > 40 && !(x >= kX0 - 6 && x < kX1 + 6 && y >= kY0 - 6 && y < kY1 + 6)) {
+                rest_alpha += p[3];
+                ++rest;
+            }
+        }
+    EXPECT_EQ(band_opaque, band) << "the stats band is opaque, so it reads over a keyed-out backdrop";
+    EXPECT_GT(text, band / 20) << "white text in the band";
+    EXPECT_LT(text, band / 2) << "text, not a white box";
+    EXPECT_LT(double(rest_alpha) / rest, 10.0) << "the backdrop outside the band stays transparent";
+    obs_source_filter_remove(cam, filter);
+    obs_source_release(filter);
+    obs_source_release(cam);
+}
+
 TEST(ObsPlugin, KeysARenderedSourceAndWithoutTheFilterTheScreenStays) {
     obs_source_t* src = obs_source_create_private("keyswap_test_rendered", "rendered", nullptr);
     ASSERT_NE(src, nullptr);
