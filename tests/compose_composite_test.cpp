@@ -58,3 +58,27 @@ TEST(Compose, LightWrapBrightensEdgesOnlyWhenEnabled) {
     EXPECT_EQ(wrapped.at(30, 10, 0), 250); // background: untouched
     EXPECT_THROW(compose::compose_params().set(s, "wrap-strength", "2"), Error);
 }
+
+// The fused pass composites in place (the output is the foreground's own buffer): the light
+// wrap must read the foreground's alpha from before the composite overwrote it, or the new
+// background is blurred wherever it shows.
+TEST(Compose, LightWrapInPlaceLeavesTheBackgroundSharp) {
+    ThreadPool pool(2);
+    const int w = 40, h = 20;
+    ImageU8 fg = px(20, 20, 20, 255, w, h), bg(w, h, 4);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            if (x >= 20) fg.at(x, y, 3) = 0;  // right half transparent
+            for (int c = 0; c < 3; ++c) bg.at(x, y, c) = x % 2 ? 250 : 0;  // fine stripes a blur would grey
+            bg.at(x, y, 3) = 255;
+        }
+    ImageU8 apart(w, h, 4);
+    compose::ComposeSettings s;
+    s.light_wrap = true;
+    s.wrap_radius = 4;
+    s.wrap_strength = 1;
+    compose::composite_over(fg.view(), bg.view(), apart.view(), s, pool);
+    compose::composite_over(fg.view(), bg.view(), fg.view(), s, pool);  // in place
+    for (int x = 24; x < w; ++x) EXPECT_EQ(fg.at(x, 10, 0), bg.at(x, 10, 0)) << "background column " << x;
+    for (int x = 0; x < w; ++x) EXPECT_EQ(fg.at(x, 10, 0), apart.at(x, 10, 0)) << "in place differs at column " << x;
+}

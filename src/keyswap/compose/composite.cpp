@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <vector>
 
 #include "keyswap/core/error.hpp"
 
@@ -54,10 +55,17 @@ void composite_over(ImageView<const std::uint8_t> fg, ImageView<const std::uint8
     const bool wrapping = !wrap.empty();
     const float strength = float(s.wrap_strength);
     pool.parallel_rows(fg.height, [&](int y0, int y1) {
+        std::vector<float> wk(wrapping ? static_cast<std::size_t>(w) : 0);
         for (int y = y0; y < y1; ++y) {
             const std::uint8_t* f = fg.row(y);
             const std::uint8_t* b = bg.row(y);
             std::uint8_t* o = out.row(y);
+            // The wrap's weights from the foreground's alpha before the composite, which may
+            // overwrite it (the fused pass composites in place).
+            if (wrapping) {
+                const float* wr = wrap.ptr<float>(y);
+                for (int x = 0; x < w; ++x) wk[std::size_t(x)] = strength * (f[4 * x + 3] * (1.f / 255.f)) * wr[x];
+            }
             for (int x = 0; x < w; ++x) {
                 const std::uint32_t a = f[4 * x + 3], ia = 255 - a;
                 for (int c = 0; c < 3; ++c) o[4 * x + c] = std::uint8_t(div255(f[4 * x + c] * a + b[4 * x + c] * ia));
@@ -65,9 +73,8 @@ void composite_over(ImageView<const std::uint8_t> fg, ImageView<const std::uint8
             }
             if (!wrapping) continue;
             const std::uint8_t* bb = blurred_bg.ptr<std::uint8_t>(y);
-            const float* wr = wrap.ptr<float>(y);
             for (int x = 0; x < w; ++x) {
-                const float k = strength * (f[4 * x + 3] * (1.f / 255.f)) * wr[x];
+                const float k = wk[std::size_t(x)];
                 for (int c = 0; c < 3; ++c)
                     o[4 * x + c] = std::uint8_t(float(o[4 * x + c]) + k * (float(bb[4 * x + c]) - float(o[4 * x + c])) + 0.5f);
             }
