@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "keyswap/io/media_reader.hpp"
 #include "keyswap/io/media_writer.hpp"
@@ -28,9 +29,49 @@ cv::Mat cut_out(const cv::Mat& bgr) {
         if (stats.at<int>(i, cv::CC_STAT_AREA) > area) area = stats.at<int>(i, cv::CC_STAT_AREA), best = i;
     cv::Mat alpha = (labels == best);
     cv::morphologyEx(alpha, alpha, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, {9, 9}));
+    // Holes GrabCut leaves inside the subject (dark print on a badge taken for backdrop) would
+    // show the green screen through the suit: backdrop not reaching the photo's border is subject.
+    cv::Mat holes;
+    cv::bitwise_not(alpha, holes);
+    const int nh = cv::connectedComponentsWithStats(holes, labels, stats, centroids);
+    for (int i = 1; i < nh; ++i) {
+        const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+        const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+        if (x > 0 && y > 0 && x + w < alpha.cols && y + h < alpha.rows) alpha.setTo(255, labels == i);
+    }
+    // GrabCut's line runs through pixels that mix the subject with the photo's own backdrop;
+    // pulled in by two pixels, the soft edge below lies on the subject (see clean_edge).
+    cv::erode(alpha, alpha, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
     alpha.convertTo(alpha, CV_32F, 1.0 / 255);
     cv::GaussianBlur(alpha, alpha, {0, 0}, 1.5);
     return alpha;
+}
+
+// The photo's backdrop still tints the subject's outermost pixels (a pale halo round the hair
+// on skimage's astronaut), which would be baked into the generated scene and then, rightly,
+// kept by the keyer. Near the edge the colour is taken from the subject further in: the colour
+// averaged over the matte's solid core (normalised convolution), blended in where the core ends.
+void clean_edge(cv::Mat& rgb, const cv::Mat& alpha) {
+    cv::Mat core, rgbf, num, den;
+    cv::compare(alpha, 0.99, core, cv::CMP_GT);
+    cv::erode(core, core, cv::getStructuringElement(cv::MORPH_ELLIPSE, {5, 5}));
+    core.convertTo(core, CV_32F, 1.0 / 255);
+    rgb.convertTo(rgbf, CV_32FC3);
+    cv::Mat core3;
+    cv::merge(std::vector<cv::Mat>{core, core, core}, core3);
+    cv::GaussianBlur(rgbf.mul(core3), num, {0, 0}, 2.5);
+    cv::GaussianBlur(core, den, {0, 0}, 2.5);
+    cv::Mat keep;
+    cv::GaussianBlur(core, keep, {0, 0}, 1.0);
+    for (int y = 0; y < rgb.rows; ++y) {
+        auto* p = rgbf.ptr<cv::Vec3f>(y);
+        const auto* n = num.ptr<cv::Vec3f>(y);
+        const float* d = den.ptr<float>(y);
+        const float* k = keep.ptr<float>(y);
+        for (int x = 0; x < rgb.cols; ++x)
+            if (d[x] > 1e-3f) p[x] = p[x] * k[x] + (n[x] / d[x]) * (1.f - k[x]);
+    }
+    rgbf.convertTo(rgb, CV_8UC3);
 }
 
 }  // namespace
@@ -53,6 +94,7 @@ SceneRenderer::SceneRenderer(const std::filesystem::path& portrait, const DemoSc
     cv::cvtColor(rgba, rgb, cv::COLOR_RGBA2RGB);
     cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
     const cv::Mat alpha = cut_out(bgr);
+    clean_edge(rgb, alpha);
 
     // Subject scaled to 90% of the frame height, standing on the bottom edge.
     const double scale = o.height * 0.9 / rgb.rows;
