@@ -58,8 +58,8 @@ BENCHMARK(BM_Keyer1080pNoRefine)->Arg(2)->Unit(benchmark::kMillisecond)->UseReal
 
 struct Rows {
     std::vector<std::uint8_t> rgba;
-    std::vector<float> sr, sg, sb, ds, a;
-    explicit Rows(int n) : rgba(4 * n, 128), sr(n, 50), sg(n, 170), sb(n, 70), ds(n, 110), a(n, 0.5f) {
+    std::vector<float> sr, sg, sb, ds, ws, a;
+    explicit Rows(int n) : rgba(4 * n, 128), sr(n, 50), sg(n, 170), sb(n, 70), ds(n, 1.f / 110), ws(n, 1.f), a(n, 0.5f) {
         for (int x = 0; x < n; ++x) rgba[4 * x] = 200, rgba[4 * x + 1] = std::uint8_t(100 + x % 100);
     }
 };
@@ -68,7 +68,7 @@ void BM_ChromaAlphaRow(benchmark::State& st) {
     Rows w(1920);
     const auto lv = matte::MatteLevels::from_clips(0.06, 0.85);
     for (auto _ : st) {
-        matte::chroma_alpha_row(w.rgba.data(), w.ds.data(), {-0.5f, 1.f, -0.5f}, lv, 1920, w.a.data());
+        matte::chroma_alpha_row(w.rgba.data(), w.ds.data(), w.ws.data(), {-0.5f, 1.f, -0.5f}, lv, 1920, w.a.data());
         benchmark::DoNotOptimize(w.a.data());
     }
     st.SetItemsProcessed(st.iterations() * 1920);
@@ -81,7 +81,7 @@ void BM_ChromaAlphaSumsRow(benchmark::State& st) {
     std::vector<float> sums(4 * 1920, 0.f);
     const auto lv = matte::MatteLevels::from_clips(0.06, 0.85);
     for (auto _ : st) {
-        matte::chroma_alpha_sums_row(w.rgba.data(), w.ds.data(), w.ds.data(), 0.5f, {-0.5f, 1.f, -0.5f}, lv, 1920, sums.data());
+        matte::chroma_alpha_sums_row(w.rgba.data(), w.ds.data(), w.ds.data(), w.ws.data(), w.ws.data(), 0.5f, {-0.5f, 1.f, -0.5f}, lv, 1920, sums.data());
         benchmark::DoNotOptimize(sums.data());
     }
     st.SetItemsProcessed(st.iterations() * 1920);

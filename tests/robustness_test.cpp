@@ -227,6 +227,12 @@ TEST(Robustness, IgnoredSettingsAndRejectedEncoderOptionsAreReported) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("--debug-matte is not written"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir / "m.png"));
+    // The same opaque input over a background without keying comes out unchanged: say so.
+    r = run_cli("process -q -i " + q(dir / "opaque.jpg") + " -o " + q(dir / "out3.png") + " --background '#FF00FF'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("--background shows nowhere: the input has no alpha and keying is off (add --key auto)"),
+              std::string::npos)
+        << r.err;
     // With an input that has alpha, that alpha is the matte: no warning, the file is written.
     r = run_cli("process -q -i " + q(in) + " -o " + q(dir / "out2.png") + " --debug-matte " + q(dir / "m.png"));
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -22,15 +22,19 @@ struct MatteLevels {
     }
 };
 
-// alpha[x] from an RGBA8 row and the local screen's colour difference ds[x] = D(S(x)).
-void chroma_alpha_row(const std::uint8_t* rgba, const float* ds, const std::array<float, 3>& w, MatteLevels levels,
-                      int n, float* alpha);
+// alpha[x] from an RGBA8 row, the reciprocal of the local screen's colour difference
+// inv_ds[x] = 1 / D(S(x)) and the raw-alpha scale ws[x] of the nearby solid foreground (1 when
+// none; see ScreenField).
+void chroma_alpha_row(const std::uint8_t* rgba, const float* inv_ds, const float* ws, const std::array<float, 3>& w,
+                      MatteLevels levels, int n, float* alpha);
 
-// The same alpha with D(S) given as two rows and a weight (ds = ds0 + t * (ds1 - ds0), see
-// ScreenField::rows), not stored but added, with the pixel's r, g, b (0..255), to the column
-// sums sums[0..3][x] (planes of n floats: r, g, b, alpha), for the guided filter's statistics.
-void chroma_alpha_sums_row(const std::uint8_t* rgba, const float* ds0, const float* ds1, float t,
-                           const std::array<float, 3>& w, MatteLevels levels, int n, float* sums);
+// The same alpha with 1/D(S) and the scale given as two rows and a weight (inv = inv0 + t *
+// (inv1 - inv0), likewise ws; see ScreenField::rows), not stored but added, with the pixel's r, g, b
+// (0..255), to the column sums sums[0..3][x] (planes of n floats: r, g, b, alpha), for the
+// guided filter's statistics.
+void chroma_alpha_sums_row(const std::uint8_t* rgba, const float* inv0, const float* inv1, const float* ws0,
+                           const float* ws1, float t, const std::array<float, 3>& w, MatteLevels levels, int n,
+                           float* sums);
 
 // Clean-plate difference keying: raw alpha is the RGB distance from the plate divided by
 // `tolerance` (0..255 units), then the same levels.

@@ -98,6 +98,7 @@ struct Keyer::Impl {
         despill = {float(s.despill), float(s.despill_balance), float(s.luma_restore)};
         temporal = {float(s.temporal), float(1.0 / s.temporal_threshold)};
         shape.configure(s.shrink_grow, s.softness);
+        field.set_foreground_prior(s.foreground_prior);
     }
 
     void find_screen_colour(const Frame& frame) {
@@ -161,8 +162,9 @@ struct Keyer::Impl {
             screen_row(y, c[3], c[4], c[5]);
             plate_alpha_row(c[0], c[1], c[2], c[3], c[4], c[5], float(s.plate_tolerance * 255.0), levels, n, alpha);
         } else {
-            field.expand_difference_row(y, rows);
-            chroma_alpha_row(rgba, rows, screen->weights, levels, n, alpha);
+            field.expand_inverse_difference_row(y, rows);
+            field.expand_white_row(y, rows + std::size_t(n));
+            chroma_alpha_row(rgba, rows, rows + std::size_t(n), screen->weights, levels, n, alpha);
         }
     }
 
@@ -290,7 +292,8 @@ struct Keyer::Impl {
                 if (s.refine && chroma) {
                     const auto f = field.rows(y);
                     if (guided.starts_block(y)) std::fill(rowsum, rowsum + 4 * std::size_t(w), 0.f);
-                    chroma_alpha_sums_row(img.row(y), f.lo + 3 * std::size_t(w), f.hi + 3 * std::size_t(w), f.t,
+                    chroma_alpha_sums_row(img.row(y), f.lo + 3 * std::size_t(w), f.hi + 3 * std::size_t(w),
+                                          f.lo + 4 * std::size_t(w), f.hi + 4 * std::size_t(w), f.t,
                                           screen->weights, pass1, w, rowsum);
                     if (guided.ends_block(y)) guided.store_block(y, rowsum);
                     continue;

@@ -5,7 +5,8 @@
 // What this represents: a configured keying stage with per-clip state (the detected screen
 // colour, the previous matte for temporal smoothing, buffers sized for the last frame size).
 // Per frame it runs, in order:
-//   screen field (screen_field.hpp) -> colour-difference alpha + matte levels
+//   screen field and the nearby solid foreground's scale (screen_field.hpp) ->
+//   colour-difference alpha + matte levels
 //   (colour_difference.hpp) -> fast guided refinement at reduced resolution
 //   (guided_filter.hpp) -> optional shrink/grow and softness (matte_shape.hpp) -> garbage and
 //   core mattes (garbage.hpp) -> temporal smoothing (temporal.hpp) -> foreground solve and
@@ -32,6 +33,7 @@ struct KeyerSettings {
     double clip_black = 0.06;        // raw alpha at or below this becomes 0
     double clip_white = 0.85;        // raw alpha at or above this becomes 1
     bool local_black = true;         // refined mattes: clip black only next to clear backdrop
+    bool foreground_prior = true;    // soft pixels' alpha scaled by the colour of nearby solid foreground
     double plate_tolerance = 0.25;   // plate keying: colour distance (fraction of 255) that is fully opaque
     int shrink_grow = 0;             // px; negative shrinks the matte, positive grows it
     double softness = 0.0;           // px; blur radius applied to the matte edge

@@ -17,6 +17,8 @@ const ParamTable<KeyerSettings>& keyer_params() {
          &S::clip_white, T::Float, 0.01, 1},
         {"local-black", "Local clip black", "With refinement, apply clip black only next to clear backdrop, so faint uniform regions (a veil, a glass pane) keep their alpha; off = everywhere.",
          &S::local_black, T::Bool},
+        {"foreground-prior", "Foreground prior", "Correct soft pixels (motion blur, edges) by the colour of the solid subject next to them: a colour with less screen colour than neutral (skin, orange, blue) otherwise keys too opaque; off = the colour-difference alpha alone.",
+         &S::foreground_prior, T::Bool},
         {"plate-tolerance", "Plate tolerance", "Plate keying: colour distance from the empty backdrop (fraction of full scale) that counts as fully foreground.",
          &S::plate_tolerance, T::Float, 0.01, 1},
         {"shrink-grow", "Shrink/grow", "Erode (negative) or dilate (positive) the matte by this many pixels.",

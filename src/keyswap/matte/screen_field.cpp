@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "keyswap/matte/row_kernels.hpp"
 
@@ -19,6 +20,9 @@ void ScreenField::resize(int width, int height) {
     grid_.assign(std::size_t(gw_) * gh_ * 3, 0.f);
     tmp_.assign(grid_.size(), 0.f);
     count_.assign(std::size_t(gw_) * gh_, 0);
+    fg_d_.assign(count_.size(), 0.f);
+    fg_known_.assign(count_.size(), 0);
+    white_.assign(count_.size(), 1.f);
     next_.assign(count_.size(), 0);
 }
 
@@ -34,6 +38,7 @@ void ScreenField::update_difference(const ScreenColour& key) {
     dgrid_.resize(std::size_t(gw_) * gh_);
     for (std::size_t i = 0; i < dgrid_.size(); ++i)
         dgrid_[i] = key.difference(grid_[3 * i], grid_[3 * i + 1], grid_[3 * i + 2]);
+    update_white();
     build_wide();
 }
 
@@ -41,14 +46,14 @@ void ScreenField::build_wide() {
     // Interpolating along x first and along y per image row is the same bilinear field (both
     // steps are linear); the x step then runs once per grid row instead of once per image row.
     const std::size_t w = std::size_t(width_);
-    wide_.resize(std::size_t(gh_) * 4 * w);
+    wide_.resize(std::size_t(gh_) * kChannels * w);
     float coarse[kMaxCells];
     for (int j = 0; j < gh_; ++j) {
-        float* out = wide_.data() + std::size_t(j) * 4 * w;
-        for (int c = 0; c < 4; ++c) {
+        float* out = wide_.data() + std::size_t(j) * kChannels * w;
+        for (int c = 0; c < kChannels; ++c) {
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t cell = std::size_t(j) * gw_ + i;
-                coarse[i] = c < 3 ? grid_[cell * 3 + c] : dgrid_[cell];
+                coarse[i] = c < 3 ? grid_[cell * 3 + c] : c == 3 ? 1.f / std::max(4.f, dgrid_[cell]) : white_[cell];
             }
             expand_linear(coarse, gw_, cell_, width_, out + c * w);
         }
@@ -59,7 +64,7 @@ ScreenField::Rows ScreenField::rows(int y) const {
     const float v = (float(y) + 0.5f) * inv_cell_ - 0.5f;
     const int j0 = std::clamp(int(std::floor(v)), 0, gh_ - 1), j1 = std::min(gh_ - 1, j0 + 1);
     const float t = std::clamp(v - float(j0), 0.f, 1.f);
-    const std::size_t stride = std::size_t(4) * width_;
+    const std::size_t stride = std::size_t(kChannels) * width_;
     return {wide_.data() + std::size_t(j0) * stride, wide_.data() + std::size_t(j1) * stride, t};
 }
 
@@ -100,8 +105,8 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
                 // the top of that range, which drops edge pixels mixed with the foreground. Pass 1
                 // keeps each sample's difference (or a value no floor passes) for pass 2.
                 float dsamp[kMaxSamples];
-                double dsum = 0, sum[3] = {};
-                int n = 0, n2 = 0, samples = 0;
+                double dsum = 0, sum[3] = {}, fsum = 0;
+                int n = 0, n2 = 0, samples = 0, nf = 0;
                 for (int y = y0 + step / 2; y < y1; y += step) {
                     const std::uint8_t* row = img.row(y);
                     for (int x = x0 + step / 2; x < x1; x += step, ++samples) {
@@ -109,9 +114,13 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
                         const bool screen = is_screen(row + 4 * x, d);
                         dsamp[samples] = screen ? d : -1e30f;
                         if (screen) dsum += d, ++n;
+                        // Solid foreground: no screen colour left at all (raw alpha >= 1).
+                        if (d <= 0.f) fsum += d, ++nf;
                     }
                 }
                 const std::size_t cell = std::size_t(j) * gw_ + i;
+                fg_known_[cell] = nf * kForegroundShare >= samples && nf > 0;
+                fg_d_[cell] = float(fsum / std::max(1, nf));
                 if (n * 4 < samples || n == 0) {
                     count_[cell] = 0;
                     continue;
@@ -140,18 +149,34 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
         set_uniform(img.width, img.height, key);
         return;
     }
-    fill_holes();
-    smooth();
+    fill_holes(grid_, 3, count_, std::numeric_limits<int>::max());
+    smooth(grid_, 3);
     update_difference(key);
 }
 
-void ScreenField::fill_holes() {
+void ScreenField::update_white() {
+    // Where solid foreground is near, its raw alpha q = 1 - D(F)/D(S) tells how far the colour
+    // difference overstates a soft pixel of that foreground: a pixel a*F + (1-a)*S keys at a*q.
+    // Colours with screen colour below neutral (skin, red, blue) have q > 1, so their motion
+    // blur and soft edges key too opaque unless scaled by 1/q. Neutral and spilled foregrounds
+    // (q <= 1) keep scale 1: the clip-white point already covers them. The scale reaches a few
+    // cells beyond the solid cells and fades to 1 with the smoothing; further out (a veil
+    // standing apart from the body) nothing is known about the foreground and nothing changes.
+    white_.assign(count_.size(), 1.f);
+    if (!foreground_prior_) return;
+    std::vector<int> known = fg_known_;
+    for (std::size_t i = 0; i < white_.size(); ++i)
+        if (known[i]) white_[i] = 1.f / std::max(1.f, 1.f - fg_d_[i] / std::max(4.f, dgrid_[i]));
+    fill_holes(white_, 1, known, kForegroundRings);
+    smooth(white_, 1);
+}
+
+void ScreenField::fill_holes(std::vector<float>& grid, int channels, std::vector<int>& known, int max_rings) {
     // Grows the measured cells into the holes ring by ring (each hole takes the mean of its
     // known 8-neighbours), so the colour under the subject continues the surrounding backdrop.
-    std::vector<int>& known = count_;
-    for (bool changed = true; changed;) {
-        changed = false;
-        tmp_ = grid_;
+    for (int ring = 0; ring < max_rings; ++ring) {
+        bool changed = false;
+        tmp_.assign(grid.begin(), grid.end());
         next_ = known;
         for (int j = 0; j < gh_; ++j)
             for (int i = 0; i < gw_; ++i) {
@@ -165,35 +190,38 @@ void ScreenField::fill_holes() {
                         if (jj < 0 || jj >= gh_ || ii < 0 || ii >= gw_) continue;
                         const std::size_t nb = std::size_t(jj) * gw_ + ii;
                         if (!known[nb]) continue;
-                        for (int c = 0; c < 3; ++c) s[c] += grid_[nb * 3 + c];
+                        for (int c = 0; c < channels; ++c) s[c] += grid[nb * channels + c];
                         ++n;
                     }
                 if (n == 0) continue;
-                for (int c = 0; c < 3; ++c) tmp_[cell * 3 + c] = s[c] / float(n);
+                for (int c = 0; c < channels; ++c) tmp_[cell * channels + c] = s[c] / float(n);
                 next_[cell] = 1;
                 changed = true;
             }
-        grid_.swap(tmp_);
+        std::copy(tmp_.begin(), tmp_.begin() + std::ptrdiff_t(grid.size()), grid.begin());
         known.swap(next_);
+        if (!changed) break;
     }
 }
 
-void ScreenField::smooth() {
+void ScreenField::smooth(std::vector<float>& grid, int channels) {
     // Two passes of a separable [1 2 1]/4 kernel: lighting is smooth, sample noise is not.
     // blur(src, dst, di, dj) filters along the axis where neighbours differ by (di, dj).
-    auto blur = [&](const std::vector<float>& src, std::vector<float>& dst, int di, int dj) {
+    auto blur = [&](const float* src, float* dst, int di, int dj) {
         for (int j = 0; j < gh_; ++j)
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t lo = std::size_t(std::max(0, j - dj)) * gw_ + std::max(0, i - di);
                 const std::size_t hi = std::size_t(std::min(gh_ - 1, j + dj)) * gw_ + std::min(gw_ - 1, i + di);
                 const std::size_t mid = std::size_t(j) * gw_ + i;
-                for (int c = 0; c < 3; ++c)
-                    dst[mid * 3 + c] = 0.25f * src[lo * 3 + c] + 0.5f * src[mid * 3 + c] + 0.25f * src[hi * 3 + c];
+                for (int c = 0; c < channels; ++c)
+                    dst[mid * channels + c] = 0.25f * src[lo * channels + c] + 0.5f * src[mid * channels + c] +
+                                              0.25f * src[hi * channels + c];
             }
     };
+    tmp_.resize(std::max(tmp_.size(), grid.size()));
     for (int pass = 0; pass < 2; ++pass) {
-        blur(grid_, tmp_, 1, 0);
-        blur(tmp_, grid_, 0, 1);
+        blur(grid.data(), tmp_.data(), 1, 0);
+        blur(tmp_.data(), grid.data(), 0, 1);
     }
 }
 
@@ -210,9 +238,16 @@ void ScreenField::expand_row(int y, float* r, float* g, float* b) const {
     for (int c = 0; c < 3; ++c) lerp_row(f.lo + std::size_t(c) * width_, f.hi + std::size_t(c) * width_, f.t, width_, outs[c]);
 }
 
-void ScreenField::expand_difference_row(int y, float* ds) const {
+void ScreenField::expand_inverse_difference_row(int y, float* ds) const {
     const Rows f = rows(y);
     lerp_row(f.lo + std::size_t(3) * width_, f.hi + std::size_t(3) * width_, f.t, width_, ds);
 }
 
+}  // namespace keyswap::matte
+
+namespace keyswap::matte {
+void ScreenField::expand_white_row(int y, float* ws) const {
+    const Rows f = rows(y);
+    lerp_row(f.lo + std::size_t(4) * width_, f.hi + std::size_t(4) * width_, f.t, width_, ws);
+}
 }  // namespace keyswap::matte

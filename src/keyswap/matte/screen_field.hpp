@@ -21,6 +21,9 @@ public:
     // filled from neighbours; with none at all the field is `key` everywhere.
     // ensures: grid sized for the frame; allocates only when the frame size changes.
     void estimate(ImageView<const std::uint8_t> rgba, const ScreenColour& key, ThreadPool& pool);
+    // Whether estimate() measures the raw-alpha scale of nearby solid foreground (channel 4 of
+    // rows(); 1 everywhere when off). On by default.
+    void set_foreground_prior(bool on) { foreground_prior_ = on; }
     // A constant field (tests, or explicit colours on frames without backdrop).
     void set_uniform(int width, int height, const ScreenColour& key);
 
@@ -28,12 +31,17 @@ public:
     // requires: 0 <= y < height of the last estimate.
     void expand_row(int y, float* r, float* g, float* b) const;
 
-    // Writes the interpolated colour difference D(S) of the local screen for image row y.
-    void expand_difference_row(int y, float* ds) const;
+    // Writes the interpolated 1 / D(S), the local screen's colour difference (floored at 4
+    // levels: a dark or unsaturated screen would divide by ~0), for image row y. The field
+    // holds the reciprocal so the per-pixel kernels multiply instead of divide.
+    void expand_inverse_difference_row(int y, float* inv_ds) const;
+    // Writes the interpolated raw-alpha scale of nearby solid foreground for image row y.
+    void expand_white_row(int y, float* ws) const;
 
     // The field at image row y without expanding it: the two grid rows around y, already
-    // interpolated to full width, and the weight of the second. Channel c (0..2 = r,g,b, 3 = D)
+    // interpolated to full width, and the weight of the second. Channel c (0..2 = r,g,b, 3 = 1/D)
     // of row y is lo[c*width + x] + t * (hi[c*width + x] - lo[c*width + x]), so row kernels
+    // (channel 4 = the raw-alpha scale of nearby solid foreground, see update_white)
     // can do the vertical step in registers. The pointers stay valid until the next estimate.
     struct Rows {
         const float* lo;
@@ -46,14 +54,21 @@ public:
     float measured_fraction() const { return measured_fraction_; }
 
     static constexpr int kMaxCells = 256;
+    // Channels of rows(): r, g, b, 1/D(S), and the raw-alpha scale of nearby solid foreground.
+    static constexpr int kChannels = 5;
+    // A cell lends its foreground when at least 1/kForegroundShare of its samples are solid,
+    // to holes up to kForegroundRings cells away.
+    static constexpr int kForegroundShare = 8;
+    static constexpr int kForegroundRings = 2;
     // Samples per cell (a step of cell/8, at least 1): at most 15x15 (cells under 16 pixels).
     static constexpr int kMaxSamples = 256;
 
 private:
     void resize(int width, int height);
-    void fill_holes();
-    void smooth();
+    void fill_holes(std::vector<float>& grid, int channels, std::vector<int>& known, int max_rings);
+    void smooth(std::vector<float>& grid, int channels);
     void update_difference(const ScreenColour& key);
+    void update_white();
     void build_wide();
 
     int width_ = 0, height_ = 0, cell_ = 8, gw_ = 0, gh_ = 0;
@@ -61,10 +76,14 @@ private:
     std::vector<float> grid_;   // gw*gh*3 interleaved, 0..255
     std::vector<float> dgrid_;  // gw*gh: D(grid) under the key's weights
     std::vector<float> tmp_;    // same shape, for smoothing and filling
-    std::vector<float> wide_;   // per grid row: r, g, b, D expanded to the frame width
+    std::vector<float> fg_d_;   // gw*gh: mean D of the cell's solid foreground samples
+    std::vector<int> fg_known_; // gw*gh: the cell holds enough solid foreground
+    std::vector<float> white_;  // gw*gh: raw-alpha scale from nearby foreground (1 = none)
+    std::vector<float> wide_;   // per grid row: r, g, b, D, white scale expanded to the frame width
     std::vector<int> count_;    // per cell sample count (0 = hole)
     std::vector<int> next_;     // fill_holes' next generation of known cells
     float measured_fraction_ = 0.f;
+    bool foreground_prior_ = true;
 };
 
 }  // namespace keyswap::matte

@@ -140,6 +140,11 @@ void FramePass::start(const io::MediaInfo& input, const io::OutputFormat& output
     }
     if (!config_.options.debug_matte.empty() && !keyer_ && !input.has_alpha)
         spdlog::warn("keyswap: --debug-matte is not written: there is no matte (no keying, and the input has no alpha)");
+    // Keying is opt-in (a face swap alone must not key a green wall away), so a green-screen
+    // clip run with only --background comes out unchanged; say why rather than leave the user
+    // to find it in the result.
+    if (!config_.options.background.empty() && !keyer_ && !input.has_alpha)
+        spdlog::warn("keyswap: --background shows nowhere: the input has no alpha and keying is off (add --key auto)");
     if (config_.options.alpha == AlphaMode::Premultiplied && !makes_transparency(input.has_alpha))
         fail(ErrorKind::Usage, "--alpha premultiplied needs a transparent result (keying or an input with alpha, no --background)");
 }
