@@ -182,7 +182,7 @@ void ScreenField::fill_holes(std::vector<float>& grid, int channels, std::vector
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t cell = std::size_t(j) * gw_ + i;
                 if (known[cell]) continue;
-                float s[3] = {};
+                float s[3] = {};  // channels <= 3
                 int n = 0;
                 for (int dj = -1; dj <= 1; ++dj)
                     for (int di = -1; di <= 1; ++di) {
