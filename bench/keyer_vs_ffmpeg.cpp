@@ -33,6 +33,7 @@ struct Options {
     int width = 1920, height = 1080, frames = 60, threads = 2;
     bool quick = false, speed = true, quality = true, anchors = true, diag = false;
     bool sim420 = false;  // the tests' in-process 4:2:0 instead of the H.264 round trip
+    bool raw444 = false;  // neither: the scene as rendered, full chroma, no codec (diagnosis)
     std::string scenes = "green,blue,off-green,fabric,hair,motion";
     matte::KeyerSettings keyer;  // keyswap's settings for the quality rows (defaults unless --set)
     std::string pictures, markdown, texture = KEYSWAP_ASSETS "/faces/astronaut.png";
@@ -180,7 +181,7 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
     scenes::Scene sc = scenes::make_scene(spec);
     const fs::path dir = o.work / spec.name;
     fs::create_directories(dir);
-    if (!o.sim420 && !scenes::h264_roundtrip(sc.frame, dir)) {
+    if (!o.sim420 && !o.raw444 && !scenes::h264_roundtrip(sc.frame, dir)) {
         std::fprintf(stderr, "ffmpeg H.264 round trip failed\n");
         std::exit(1);
     }
@@ -441,6 +442,7 @@ int main(int argc, char** argv) {
         else if (a == "--no-anchors") o.anchors = false;
         else if (a == "--diag") o.diag = true;
         else if (a == "--sim420") o.sim420 = true;
+        else if (a == "--raw444") o.raw444 = true;
         else if (a == "--scenes") o.scenes = next();
         else if (a == "--set") {  // --set key=value: a keyer setting for the quality rows
             const std::string kv = next();
