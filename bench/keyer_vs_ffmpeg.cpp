@@ -34,6 +34,8 @@ struct Options {
     bool quick = false, speed = true, quality = true, anchors = true, diag = false;
     bool sim420 = false;  // the tests' in-process 4:2:0 instead of the H.264 round trip
     bool raw444 = false;  // neither: the scene as rendered, full chroma, no codec (diagnosis)
+    int chroma_from_luma = 0;  // > 0: rebuild chroma from luma (guided filter, this radius) before keying
+    double cfl_eps = 1e-4;
     std::string scenes = "green,blue,off-green,fabric,hair,motion";
     matte::KeyerSettings keyer;  // keyswap's settings for the quality rows (defaults unless --set)
     std::string pictures, markdown, texture = KEYSWAP_ASSETS "/faces/astronaut.png";
@@ -175,6 +177,51 @@ struct QualityRow {
     bench::ColourDifferenceParams cd_sad, cd_mse, cd_rms;
 };
 
+// Experiment (--chroma-from-luma R): a frame's chroma rebuilt from its full-resolution luma by
+// a guided filter (He et al.) with Y as the guide: within a (2R+1)^2 window chroma is taken as
+// linear in luma (a mixture of two colours is), fitted on the frame's own chroma (which 4:2:0
+// has blurred) and applied to the sharp luma. Float BT.601 YCbCr, 0..1.
+void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
+    const int w = rgba.width(), h = rgba.height();
+    cv::Mat1f y(h, w), u(h, w), v(h, w);
+    for (int r = 0; r < h; ++r)
+        for (int x = 0; x < w; ++x) {
+            const float R = rgba.at(x, r, 0) / 255.f, G = rgba.at(x, r, 1) / 255.f, B = rgba.at(x, r, 2) / 255.f;
+            y(r, x) = 0.299f * R + 0.587f * G + 0.114f * B;
+            u(r, x) = B - y(r, x);
+            v(r, x) = R - y(r, x);
+        }
+    const cv::Size k(2 * radius + 1, 2 * radius + 1);
+    auto mean = [&](const cv::Mat1f& m) {
+        cv::Mat1f o;
+        cv::boxFilter(m, o, -1, k, {-1, -1}, true, cv::BORDER_REFLECT);
+        return o;
+    };
+    // The regressor is luma at chroma's own resolution (the mean of each 2x2 block, where 4:2:0
+    // sites sit): against full-resolution luma the slope of the blurred chroma would come out
+    // too shallow by the share of luma's variance that 4:2:0 removed from the chroma.
+    cv::Mat1f yb(h, w);
+    for (int r = 0; r < h; ++r)
+        for (int x = 0; x < w; ++x) {
+            const int r0 = r & ~1, x0 = x & ~1, r1 = std::min(h - 1, r0 + 1), x1 = std::min(w - 1, x0 + 1);
+            yb(r, x) = 0.25f * (y(r0, x0) + y(r0, x1) + y(r1, x0) + y(r1, x1));
+        }
+    const cv::Mat1f my = mean(yb), myy = mean(yb.mul(yb));
+    const cv::Mat1f var = myy - my.mul(my);
+    for (cv::Mat1f* c : {&u, &v}) {
+        const cv::Mat1f mc = mean(*c), myc = mean(yb.mul(*c));
+        const cv::Mat1f a = (myc - my.mul(mc)) / (var + float(eps));
+        const cv::Mat1f b = mc - a.mul(my);
+        *c = mean(a).mul(y) + mean(b);
+    }
+    for (int r = 0; r < h; ++r)
+        for (int x = 0; x < w; ++x) {
+            const float Y = y(r, x), R = v(r, x) + Y, B = u(r, x) + Y, G = (Y - 0.299f * R - 0.114f * B) / 0.587f;
+            const float c[3] = {R, G, B};
+            for (int k2 = 0; k2 < 3; ++k2) rgba.at(x, r, k2) = std::uint8_t(std::clamp(c[k2] * 255.f + 0.5f, 0.f, 255.f));
+        }
+}
+
 QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
     scenes::SceneSpec spec = spec_in;
     spec.chroma420 = o.sim420;  // otherwise the real 4:2:0 comes from the H.264 round trip
@@ -185,6 +232,7 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
         std::fprintf(stderr, "ffmpeg H.264 round trip failed\n");
         std::exit(1);
     }
+    if (o.chroma_from_luma > 0) chroma_from_luma(sc.frame, o.chroma_from_luma, o.cfl_eps);
     QualityRow row;
     row.scene = spec.name;
     // keyswap, defaults (or --set).
@@ -443,6 +491,8 @@ int main(int argc, char** argv) {
         else if (a == "--diag") o.diag = true;
         else if (a == "--sim420") o.sim420 = true;
         else if (a == "--raw444") o.raw444 = true;
+        else if (a == "--chroma-from-luma") o.chroma_from_luma = std::atoi(next().c_str());
+        else if (a == "--cfl-eps") o.cfl_eps = std::atof(next().c_str());
         else if (a == "--scenes") o.scenes = next();
         else if (a == "--set") {  // --set key=value: a keyer setting for the quality rows
             const std::string kv = next();
