@@ -35,6 +35,7 @@ struct Options {
     bool sim420 = false;  // the tests' in-process 4:2:0 instead of the H.264 round trip
     bool raw444 = false;  // neither: the scene as rendered, full chroma, no codec (diagnosis)
     int chroma_from_luma = 0;  // > 0: rebuild chroma from luma (guided filter, this radius) before keying
+    int chroma_from_luma_blocks = 0;  // > 0: the same fitted on 2x2 blocks (radius in blocks), coefficients interpolated
     double cfl_eps = 1e-4;
     std::string scenes = "green,blue,off-green,fabric,hair,motion";
     matte::KeyerSettings keyer;  // keyswap's settings for the quality rows (defaults unless --set)
@@ -222,6 +223,49 @@ void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
         }
 }
 
+// The same idea as a fast guided filter on chroma's own grid (--chroma-from-luma-blocks R):
+// 2x2 block means of Y, B-Y, R-Y; the line fitted over (2R+1)^2 blocks; its coefficients
+// box-averaged, interpolated bilinearly to full resolution and applied to the full-resolution
+// luma. The statistics cost a quarter of the pixels.
+void chroma_from_luma_blocks(ImageU8& rgba, int radius, double eps) {
+    const int w = rgba.width(), h = rgba.height();
+    cv::Mat1f y(h, w), u(h, w), v(h, w);
+    for (int r = 0; r < h; ++r)
+        for (int x = 0; x < w; ++x) {
+            const float R = rgba.at(x, r, 0) / 255.f, G = rgba.at(x, r, 1) / 255.f, B = rgba.at(x, r, 2) / 255.f;
+            y(r, x) = 0.299f * R + 0.587f * G + 0.114f * B;
+            u(r, x) = B - y(r, x);
+            v(r, x) = R - y(r, x);
+        }
+    const cv::Size half((w + 1) / 2, (h + 1) / 2);
+    cv::Mat1f yb, ub, vb;
+    cv::resize(y, yb, half, 0, 0, cv::INTER_AREA);
+    cv::resize(u, ub, half, 0, 0, cv::INTER_AREA);
+    cv::resize(v, vb, half, 0, 0, cv::INTER_AREA);
+    const cv::Size k(2 * radius + 1, 2 * radius + 1);
+    auto mean = [&](const cv::Mat1f& m) {
+        cv::Mat1f o;
+        cv::boxFilter(m, o, -1, k, {-1, -1}, true, cv::BORDER_REFLECT);
+        return o;
+    };
+    const cv::Mat1f my = mean(yb), var = mean(yb.mul(yb)) - my.mul(my);
+    for (auto [c, cb] : {std::pair{&u, &ub}, std::pair{&v, &vb}}) {
+        const cv::Mat1f mc = mean(*cb), myc = mean(yb.mul(*cb));
+        const cv::Mat1f a = (myc - my.mul(mc)) / (var + float(eps));
+        const cv::Mat1f b = mc - a.mul(my);
+        cv::Mat1f af, bf;
+        cv::resize(mean(a), af, {w, h}, 0, 0, cv::INTER_LINEAR);
+        cv::resize(mean(b), bf, {w, h}, 0, 0, cv::INTER_LINEAR);
+        *c = af.mul(y) + bf;
+    }
+    for (int r = 0; r < h; ++r)
+        for (int x = 0; x < w; ++x) {
+            const float Y = y(r, x), R = v(r, x) + Y, B = u(r, x) + Y, G = (Y - 0.299f * R - 0.114f * B) / 0.587f;
+            const float c[3] = {R, G, B};
+            for (int k2 = 0; k2 < 3; ++k2) rgba.at(x, r, k2) = std::uint8_t(std::clamp(c[k2] * 255.f + 0.5f, 0.f, 255.f));
+        }
+}
+
 QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
     scenes::SceneSpec spec = spec_in;
     spec.chroma420 = o.sim420;  // otherwise the real 4:2:0 comes from the H.264 round trip
@@ -238,6 +282,7 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
         std::printf("    chroma rebuilt from luma in %.1f ms (OpenCV box filters, not tuned)\n",
                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
+    if (o.chroma_from_luma_blocks > 0) chroma_from_luma_blocks(sc.frame, o.chroma_from_luma_blocks, o.cfl_eps);
     QualityRow row;
     row.scene = spec.name;
     // keyswap, defaults (or --set).
@@ -498,6 +543,7 @@ int main(int argc, char** argv) {
         else if (a == "--raw444") o.raw444 = true;
         else if (a == "--chroma-from-luma") o.chroma_from_luma = std::atoi(next().c_str());
         else if (a == "--cfl-eps") o.cfl_eps = std::atof(next().c_str());
+        else if (a == "--chroma-from-luma-blocks") o.chroma_from_luma_blocks = std::atoi(next().c_str());
         else if (a == "--scenes") o.scenes = next();
         else if (a == "--set") {  // --set key=value: a keyer setting for the quality rows
             const std::string kv = next();
