@@ -178,13 +178,10 @@ struct QualityRow {
     bench::ColourDifferenceParams cd_sad, cd_mse, cd_rms;
 };
 
-// Experiment (--chroma-from-luma R): a frame's chroma rebuilt from its full-resolution luma by
-// a guided filter (He et al.) with Y as the guide: within a (2R+1)^2 window chroma is taken as
-// linear in luma (a mixture of two colours is), fitted on the frame's own chroma (which 4:2:0
-// has blurred) and applied to the sharp luma. Float BT.601 YCbCr, 0..1.
-void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
+// Float BT.601 luma and the colour differences B-Y, R-Y (0..1) of an RGBA8 image, and back.
+void split_luma_chroma(const ImageU8& rgba, cv::Mat1f& y, cv::Mat1f& u, cv::Mat1f& v) {
     const int w = rgba.width(), h = rgba.height();
-    cv::Mat1f y(h, w), u(h, w), v(h, w);
+    y.create(h, w), u.create(h, w), v.create(h, w);
     for (int r = 0; r < h; ++r)
         for (int x = 0; x < w; ++x) {
             const float R = rgba.at(x, r, 0) / 255.f, G = rgba.at(x, r, 1) / 255.f, B = rgba.at(x, r, 2) / 255.f;
@@ -192,6 +189,24 @@ void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
             u(r, x) = B - y(r, x);
             v(r, x) = R - y(r, x);
         }
+}
+void merge_luma_chroma(const cv::Mat1f& y, const cv::Mat1f& u, const cv::Mat1f& v, ImageU8& rgba) {
+    for (int r = 0; r < y.rows; ++r)
+        for (int x = 0; x < y.cols; ++x) {
+            const float Y = y(r, x), R = v(r, x) + Y, B = u(r, x) + Y, G = (Y - 0.299f * R - 0.114f * B) / 0.587f;
+            const float c[3] = {R, G, B};
+            for (int k = 0; k < 3; ++k) rgba.at(x, r, k) = std::uint8_t(std::clamp(c[k] * 255.f + 0.5f, 0.f, 255.f));
+        }
+}
+
+// Experiment (--chroma-from-luma R): a frame's chroma rebuilt from its full-resolution luma by
+// a guided filter (He et al.) with Y as the guide: within a (2R+1)^2 window chroma is taken as
+// linear in luma (a mixture of two colours is), fitted on the frame's own chroma (which 4:2:0
+// has blurred) and applied to the sharp luma. Float BT.601 YCbCr, 0..1.
+void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
+    const int w = rgba.width(), h = rgba.height();
+    cv::Mat1f y, u, v;
+    split_luma_chroma(rgba, y, u, v);
     const cv::Size k(2 * radius + 1, 2 * radius + 1);
     auto mean = [&](const cv::Mat1f& m) {
         cv::Mat1f o;
@@ -215,12 +230,7 @@ void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
         const cv::Mat1f b = mc - a.mul(my);
         *c = mean(a).mul(y) + mean(b);
     }
-    for (int r = 0; r < h; ++r)
-        for (int x = 0; x < w; ++x) {
-            const float Y = y(r, x), R = v(r, x) + Y, B = u(r, x) + Y, G = (Y - 0.299f * R - 0.114f * B) / 0.587f;
-            const float c[3] = {R, G, B};
-            for (int k2 = 0; k2 < 3; ++k2) rgba.at(x, r, k2) = std::uint8_t(std::clamp(c[k2] * 255.f + 0.5f, 0.f, 255.f));
-        }
+    merge_luma_chroma(y, u, v, rgba);
 }
 
 // The same idea as a fast guided filter on chroma's own grid (--chroma-from-luma-blocks R):
@@ -229,14 +239,8 @@ void chroma_from_luma(ImageU8& rgba, int radius, double eps) {
 // luma. The statistics cost a quarter of the pixels.
 void chroma_from_luma_blocks(ImageU8& rgba, int radius, double eps) {
     const int w = rgba.width(), h = rgba.height();
-    cv::Mat1f y(h, w), u(h, w), v(h, w);
-    for (int r = 0; r < h; ++r)
-        for (int x = 0; x < w; ++x) {
-            const float R = rgba.at(x, r, 0) / 255.f, G = rgba.at(x, r, 1) / 255.f, B = rgba.at(x, r, 2) / 255.f;
-            y(r, x) = 0.299f * R + 0.587f * G + 0.114f * B;
-            u(r, x) = B - y(r, x);
-            v(r, x) = R - y(r, x);
-        }
+    cv::Mat1f y, u, v;
+    split_luma_chroma(rgba, y, u, v);
     const cv::Size half((w + 1) / 2, (h + 1) / 2);
     cv::Mat1f yb, ub, vb;
     cv::resize(y, yb, half, 0, 0, cv::INTER_AREA);
@@ -258,12 +262,7 @@ void chroma_from_luma_blocks(ImageU8& rgba, int radius, double eps) {
         cv::resize(mean(b), bf, {w, h}, 0, 0, cv::INTER_LINEAR);
         *c = af.mul(y) + bf;
     }
-    for (int r = 0; r < h; ++r)
-        for (int x = 0; x < w; ++x) {
-            const float Y = y(r, x), R = v(r, x) + Y, B = u(r, x) + Y, G = (Y - 0.299f * R - 0.114f * B) / 0.587f;
-            const float c[3] = {R, G, B};
-            for (int k2 = 0; k2 < 3; ++k2) rgba.at(x, r, k2) = std::uint8_t(std::clamp(c[k2] * 255.f + 0.5f, 0.f, 255.f));
-        }
+    merge_luma_chroma(y, u, v, rgba);
 }
 
 QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {

@@ -292,8 +292,9 @@ struct Keyer::Impl {
                 if (s.refine && chroma) {
                     const auto f = field.rows(y);
                     if (guided.starts_block(y)) std::fill(rowsum, rowsum + 4 * std::size_t(w), 0.f);
-                    chroma_alpha_sums_row(img.row(y), f.lo + 3 * std::size_t(w), f.hi + 3 * std::size_t(w),
-                                          f.lo + 4 * std::size_t(w), f.hi + 4 * std::size_t(w), f.t,
+                    const std::size_t inv = ScreenField::kInverseDifference * std::size_t(w);
+                    const std::size_t ws = ScreenField::kScale * std::size_t(w);
+                    chroma_alpha_sums_row(img.row(y), f.lo + inv, f.hi + inv, f.lo + ws, f.hi + ws, f.t,
                                           screen->weights, pass1, w, rowsum);
                     if (guided.ends_block(y)) guided.store_block(y, rowsum);
                     continue;

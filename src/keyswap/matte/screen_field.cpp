@@ -22,6 +22,7 @@ void ScreenField::resize(int width, int height) {
     count_.assign(std::size_t(gw_) * gh_, 0);
     fg_d_.assign(count_.size(), 0.f);
     fg_known_.assign(count_.size(), 0);
+    fg_grow_.assign(count_.size(), 0);
     white_.assign(count_.size(), 1.f);
     next_.assign(count_.size(), 0);
 }
@@ -53,7 +54,7 @@ void ScreenField::build_wide() {
         for (int c = 0; c < kChannels; ++c) {
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t cell = std::size_t(j) * gw_ + i;
-                coarse[i] = c < 3 ? grid_[cell * 3 + c] : c == 3 ? 1.f / std::max(4.f, dgrid_[cell]) : white_[cell];
+                coarse[i] = c < 3 ? grid_[cell * 3 + c] : c == kInverseDifference ? 1.f / std::max(4.f, dgrid_[cell]) : white_[cell];
             }
             expand_linear(coarse, gw_, cell_, width_, out + c * w);
         }
@@ -164,7 +165,8 @@ void ScreenField::update_white() {
     // standing apart from the body) nothing is known about the foreground and nothing changes.
     white_.assign(count_.size(), 1.f);
     if (!foreground_prior_) return;
-    std::vector<int> known = fg_known_;
+    std::vector<int>& known = fg_grow_;  // a working copy: fill_holes grows it
+    known = fg_known_;
     for (std::size_t i = 0; i < white_.size(); ++i)
         if (known[i]) white_[i] = 1.f / std::max(1.f, 1.f - fg_d_[i] / std::max(4.f, dgrid_[i]));
     fill_holes(white_, 1, known, kForegroundRings);
@@ -182,7 +184,7 @@ void ScreenField::fill_holes(std::vector<float>& grid, int channels, std::vector
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t cell = std::size_t(j) * gw_ + i;
                 if (known[cell]) continue;
-                float s[3] = {};  // channels <= 3
+                float s[3] = {};  // channels <= 3 (the screen colour, or one plane)
                 int n = 0;
                 for (int dj = -1; dj <= 1; ++dj)
                     for (int di = -1; di <= 1; ++di) {
@@ -232,22 +234,22 @@ void lerp_row(const float* __restrict lo, const float* __restrict hi, float t, i
 }
 }  // namespace
 
+void ScreenField::expand_channel_row(int y, int c, float* out) const {
+    const Rows f = rows(y);
+    const std::size_t o = std::size_t(c) * width_;
+    lerp_row(f.lo + o, f.hi + o, f.t, width_, out);
+}
+
 void ScreenField::expand_row(int y, float* r, float* g, float* b) const {
-    const Rows f = rows(y);
-    float* outs[3] = {r, g, b};
-    for (int c = 0; c < 3; ++c) lerp_row(f.lo + std::size_t(c) * width_, f.hi + std::size_t(c) * width_, f.t, width_, outs[c]);
+    expand_channel_row(y, 0, r);
+    expand_channel_row(y, 1, g);
+    expand_channel_row(y, 2, b);
 }
 
-void ScreenField::expand_inverse_difference_row(int y, float* ds) const {
-    const Rows f = rows(y);
-    lerp_row(f.lo + std::size_t(3) * width_, f.hi + std::size_t(3) * width_, f.t, width_, ds);
+void ScreenField::expand_inverse_difference_row(int y, float* inv_ds) const {
+    expand_channel_row(y, kInverseDifference, inv_ds);
 }
 
-}  // namespace keyswap::matte
+void ScreenField::expand_white_row(int y, float* ws) const { expand_channel_row(y, kScale, ws); }
 
-namespace keyswap::matte {
-void ScreenField::expand_white_row(int y, float* ws) const {
-    const Rows f = rows(y);
-    lerp_row(f.lo + std::size_t(4) * width_, f.hi + std::size_t(4) * width_, f.t, width_, ws);
-}
 }  // namespace keyswap::matte

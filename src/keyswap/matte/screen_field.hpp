@@ -54,8 +54,9 @@ public:
     float measured_fraction() const { return measured_fraction_; }
 
     static constexpr int kMaxCells = 256;
-    // Channels of rows(): r, g, b, 1/D(S), and the raw-alpha scale of nearby solid foreground.
-    static constexpr int kChannels = 5;
+    // Channels of rows(): r, g, b (0..2), 1/D(S), and the raw-alpha scale of nearby solid
+    // foreground.
+    static constexpr int kInverseDifference = 3, kScale = 4, kChannels = 5;
     // A cell lends its foreground when at least 1/kForegroundShare of its samples are solid,
     // to holes up to kForegroundRings cells away.
     static constexpr int kForegroundShare = 8;
@@ -69,6 +70,7 @@ private:
     void smooth(std::vector<float>& grid, int channels);
     void update_difference(const ScreenColour& key);
     void update_white();
+    void expand_channel_row(int y, int c, float* out) const;
     void build_wide();
 
     int width_ = 0, height_ = 0, cell_ = 8, gw_ = 0, gh_ = 0;
@@ -78,6 +80,7 @@ private:
     std::vector<float> tmp_;    // same shape, for smoothing and filling
     std::vector<float> fg_d_;   // gw*gh: mean D of the cell's solid foreground samples
     std::vector<int> fg_known_; // gw*gh: the cell holds enough solid foreground
+    std::vector<int> fg_grow_;  // gw*gh: fg_known_ as update_white grows it (kept: no allocation per frame)
     std::vector<float> white_;  // gw*gh: raw-alpha scale from nearby foreground (1 = none)
     std::vector<float> wide_;   // per grid row: r, g, b, D, white scale expanded to the frame width
     std::vector<int> count_;    // per cell sample count (0 = hole)
