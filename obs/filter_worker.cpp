@@ -178,9 +178,11 @@ void FilterWorker::run() {
         std::shared_ptr<ImageU8> buffer = take_buffer();
         if (planes) image = std::move(*buffer);
         double convert_ms = -1.0;
+        ChromaSampling sampling;  // a texture (sync source) arrives as full-chroma RGBA
         if (planes) {
             const auto tc = Clock::now();
             try {
+                sampling = io::chroma_sampling(planes->view().layout, matrix);
                 io::to_rgba(planes->view(), matrix, image, &pool);
             } catch (const std::exception& e) {
                 std::lock_guard lock(s_->m);
@@ -228,6 +230,7 @@ void FilterWorker::run() {
         const auto t0 = Clock::now();
         Frame f;
         f.rgba = std::move(image);
+        f.chroma = sampling;
         try {
             pass->process(f);
         } catch (const std::exception& e) {

@@ -84,6 +84,16 @@ private:
 using ImageU8 = Image<std::uint8_t>;
 using ImageF32 = Image<float>;
 
+// How the source stored colour, for stages that can rebuild what it lost: a 4:2:0 source kept
+// one chroma sample per 2x2 block of pixels, 4:2:2 one per 2x1, RGB and 4:4:4 one per pixel.
+// kr, kb: the luma weights of the YCbCr matrix it was decoded with, whose luma is the channel
+// that kept full resolution (BT.709 unless a decoder says otherwise).
+struct ChromaSampling {
+    int block_w = 1, block_h = 1;
+    float kr = 0.2126f, kb = 0.0722f;
+    bool subsampled() const { return block_w * block_h > 1; }
+};
+
 // A decoded frame: RGBA8, straight alpha, plus its timing. `has_alpha` says whether the
 // source carried a real alpha channel (otherwise A is 255 everywhere).
 struct Frame {
@@ -96,6 +106,7 @@ struct Frame {
     // (tracks, smoothing, the temporal matte) reach the range's first frame as a run from the
     // start would: processed, never written (see ReaderOptions::warm_up).
     bool warm_up = false;
+    ChromaSampling chroma;  // full (1x1) unless the decoder knows otherwise
 };
 
 }  // namespace keyswap

@@ -339,6 +339,7 @@ bool LiveInput::read(Frame& out, SteadyTime& captured) {
     if (m.delivered > 0 && t <= m.last_time) t = m.last_time + m.frame_step * 0.5;
     m.last_time = t;
     m.convert.to_rgba(f, out.rgba, m.spec);
+    out.chroma = m.convert.sampling();
     av_frame_unref(f);
     out.has_alpha = m.info.has_alpha;
     out.index = m.delivered++;

@@ -303,6 +303,7 @@ bool MediaReader::read(Frame& out) {
         if (!warm && m.start_pts == AV_NOPTS_VALUE) m.start_pts = pts;
         m.last_pts = pts;
         m.convert.to_rgba(f, out.rgba, m.path);
+        out.chroma = m.convert.sampling();
         AVStream* vs = m.fmt->streams[m.video];
         out.has_alpha = m.info.has_alpha;
         out.warm_up = warm;

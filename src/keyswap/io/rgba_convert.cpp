@@ -48,6 +48,21 @@ AVPixelFormat unj(AVPixelFormat fmt) {
 // so the cheapest upsampling would cost matte quality.
 constexpr int kFlags = SWS_BILINEAR | SWS_FULL_CHR_H_INT | SWS_ACCURATE_RND | SWS_BITEXACT;
 
+// The frame's chroma subsampling and the luma weights of the matrix it is converted with.
+ChromaSampling sampling_of(const AVPixFmtDescriptor* d, int matrix) {
+    ChromaSampling s;
+    s.block_w = 1 << d->log2_chroma_w;
+    s.block_h = 1 << d->log2_chroma_h;
+    switch (matrix) {
+        case SWS_CS_ITU709: s.kr = 0.2126f, s.kb = 0.0722f; break;
+        case SWS_CS_BT2020: s.kr = 0.2627f, s.kb = 0.0593f; break;
+        case SWS_CS_FCC: s.kr = 0.30f, s.kb = 0.11f; break;
+        case SWS_CS_SMPTE240M: s.kr = 0.212f, s.kb = 0.087f; break;
+        default: s.kr = 0.299f, s.kb = 0.114f; break;  // BT.601
+    }
+    return s;
+}
+
 }  // namespace
 
 AVColorSpace default_matrix(int width, int height) {
@@ -65,8 +80,11 @@ void RgbaConverter::to_rgba(const AVFrame* src, ImageU8& out, const std::string&
         if (!sws_)
             fail(ErrorKind::Input, std::string("cannot convert pixel format ") + av_get_pix_fmt_name(fmt) + " to RGBA", path);
         const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(fmt);
+        sampling_ = {};
         if (d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3) {
-            const int* coefs = sws_getCoefficients(sws_matrix(src->colorspace, src->width, src->height));
+            const int matrix = sws_matrix(src->colorspace, src->width, src->height);
+            sampling_ = sampling_of(d, matrix);
+            const int* coefs = sws_getCoefficients(matrix);
             sws_setColorspaceDetails(sws_.get(), coefs, is_full_range(fmt, src->color_range) ? 1 : 0,
                                      sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
         }

@@ -14,9 +14,12 @@ class RgbaConverter {
 public:
     // Converts `src` into `out` (reshaped to src's size, 4 channels).
     void to_rgba(const AVFrame* src, ImageU8& out, const std::string& path);
+    // How the last converted frame stored chroma (subsampling and the matrix's luma weights).
+    const ChromaSampling& sampling() const { return sampling_; }
 
 private:
     av::SwsPtr sws_;
+    ChromaSampling sampling_;
     int w_ = 0, h_ = 0, fmt_ = -1, cs_ = -1, range_ = -1;
 };
 

@@ -30,6 +30,28 @@ const char* layout_name(PlaneLayout l) {
     return "?";
 }
 
+ChromaSampling chroma_sampling(PlaneLayout layout, const YuvMatrix& matrix) {
+    ChromaSampling s;
+    switch (layout) {
+        case PlaneLayout::I420:
+        case PlaneLayout::NV12: s.block_w = s.block_h = 2; break;
+        case PlaneLayout::YUY2:
+        case PlaneLayout::UYVY:
+        case PlaneLayout::YVYU:
+        case PlaneLayout::I422: s.block_w = 2; break;
+        default: return s;
+    }
+    // R = ys*y + 2(1-kr)*cs*v and B = ys*y + 2(1-kb)*cs*u (yuv_matrix), where cs/ys is the
+    // ratio of the luma and chroma ranges.
+    const auto& m = matrix.m;
+    const float range = (matrix.max[1] - matrix.min[1]) / std::max(1e-6f, matrix.max[0] - matrix.min[0]);
+    if (m[0] > 0.f && m[8] > 0.f) {
+        const float kr = 1.f - 0.5f * m[2] / m[0] * range, kb = 1.f - 0.5f * m[9] / m[8] * range;
+        if (kr > 0.f && kb > 0.f && kr + kb < 1.f) s.kr = kr, s.kb = kb;
+    }
+    return s;
+}
+
 namespace {
 
 // Bytes per row and rows of each plane a layout has (zero rows: no such plane).

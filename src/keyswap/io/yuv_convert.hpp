@@ -55,6 +55,11 @@ struct YuvMatrix {
 // The standard matrices: BT.601 or BT.709, limited (16-235/240) or full range.
 YuvMatrix yuv_matrix(bool bt709, bool full_range);
 
+// How `layout` stores chroma (4:2:0 layouts one sample per 2x2 pixels, 4:2:2 per 2x1, the
+// rest per pixel), with the luma weights `matrix` was built from, so the keyer can rebuild
+// the chroma detail subsampling took away (matte/chroma_restore.hpp).
+ChromaSampling chroma_sampling(PlaneLayout layout, const YuvMatrix& matrix);
+
 // Converts to straight RGBA8 (opaque; RGBA input keeps its alpha, BGRX becomes opaque).
 // `out` is reshaped to width x height x 4. Rows are split over `pool`; nullptr converts on
 // the calling thread alone (for a caller whose thread may not share the pool, e.g. a capture

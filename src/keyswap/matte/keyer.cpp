@@ -1,7 +1,5 @@
 #include "keyswap/matte/keyer.hpp"
 
-#include "keyswap/matte/ai_matte.hpp"
-
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
@@ -11,6 +9,7 @@
 
 #include "keyswap/core/error.hpp"
 #include "keyswap/matte/ai_matte.hpp"
+#include "keyswap/matte/chroma_restore.hpp"
 #include "keyswap/matte/colour_difference.hpp"
 #include "keyswap/matte/despill.hpp"
 #include "keyswap/matte/garbage.hpp"
@@ -69,6 +68,7 @@ struct Keyer::Impl {
     MatteShape shape;
     FastGuidedFilter guided;
     ScreenField field;
+    ChromaRestorer restorer;
     std::optional<ScreenColour> screen;  // per clip; cleared by reset() and key changes
     KeyReport report;
     ImageU8 plate_source, plate;         // plate: as given, and RGBA at frame size
@@ -175,6 +175,7 @@ struct Keyer::Impl {
         const int w = img.width(), h = img.height();
         if (alpha.width() != w || alpha.height() != h || alpha.channels() != 1)
             fail(ErrorKind::Processing, "keyer: the given matte is not frame-sized");
+        restore_chroma(frame, pool);
         find_screen_colour(frame);
         prepare_backdrop(img, pool);
         ImageF32 work = alpha;
@@ -191,6 +192,13 @@ struct Keyer::Impl {
             }
         });
         frame.has_alpha = true;
+    }
+
+    // A subsampled source's chroma rebuilt from its luma, so the matte and the foreground solve
+    // read strand-scale colour (an AI matte reads the picture, not its chroma).
+    void restore_chroma(Frame& frame, ThreadPool& pool) {
+        if (s.restore_chroma && spec.mode != KeySpec::Mode::Ai && frame.chroma.subsampled())
+            restorer.apply(frame.rgba, frame.chroma, pool);
     }
 
     // The backdrop the foreground is solved against: the plate, the screen field, or (AI matte)
@@ -256,6 +264,8 @@ struct Keyer::Impl {
             clock.reset();
         };
 
+        restore_chroma(frame, pool);
+        lap("key.chroma");
         find_screen_colour(frame);
         prepare_backdrop(img, pool);
         lap(spec.mode == KeySpec::Mode::Ai ? "key.model" : "key.screen");

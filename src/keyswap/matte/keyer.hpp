@@ -5,6 +5,7 @@
 // What this represents: a configured keying stage with per-clip state (the detected screen
 // colour, the previous matte for temporal smoothing, buffers sized for the last frame size).
 // Per frame it runs, in order:
+//   chroma restoration on subsampled sources (chroma_restore.hpp) ->
 //   screen field and the nearby solid foreground's scale (screen_field.hpp) ->
 //   colour-difference alpha + matte levels
 //   (colour_difference.hpp) -> fast guided refinement at reduced resolution
@@ -34,6 +35,7 @@ struct KeyerSettings {
     double clip_white = 0.85;        // raw alpha at or above this becomes 1
     bool local_black = true;         // refined mattes: clip black only next to clear backdrop
     bool foreground_prior = true;    // soft pixels' alpha scaled by the colour of nearby solid foreground
+    bool restore_chroma = true;      // subsampled sources: chroma rebuilt from luma before keying
     double plate_tolerance = 0.25;   // plate keying: colour distance (fraction of 255) that is fully opaque
     int shrink_grow = 0;             // px; negative shrinks the matte, positive grows it
     double softness = 0.0;           // px; blur radius applied to the matte edge
@@ -77,7 +79,7 @@ public:
     // Keys `frame` in place.
     // ensures: frame RGB = despilled straight foreground colour, A = round(255 * alpha);
     //          matte = float alpha in [0,1], frame-sized (reused across frames);
-    //          times (if given) gains "key.screen", "key.matte", "key.refine", "key.despill".
+    //          times (if given) gains "key.chroma", "key.screen", "key.matte", "key.refine", "key.despill".
     // throws: Error(Input) when key=auto finds no backdrop, or plate mode has no plate.
     void process(Frame& frame, ImageF32& matte, ThreadPool& pool, StageTimes* times = nullptr);
 

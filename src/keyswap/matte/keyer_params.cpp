@@ -19,6 +19,8 @@ const ParamTable<KeyerSettings>& keyer_params() {
          &S::local_black, T::Bool},
         {"foreground-prior", "Foreground prior", "Correct soft pixels (motion blur, edges) by the colour of the solid subject next to them: a colour with less screen colour than neutral (skin, orange, blue) otherwise keys too opaque; off = the colour-difference alpha alone.",
          &S::foreground_prior, T::Bool},
+        {"restore-chroma", "Restore chroma", "On 4:2:0 and 4:2:2 sources (most video and JPEG), rebuild the colour detail that chroma subsampling removed from the full-resolution brightness before keying, so hair strands and thin soft edges keep their colour; off = key the decoder's chroma as it is. Full-chroma sources are never touched.",
+         &S::restore_chroma, T::Bool},
         {"plate-tolerance", "Plate tolerance", "Plate keying: colour distance from the empty backdrop (fraction of full scale) that counts as fully foreground.",
          &S::plate_tolerance, T::Float, 0.01, 1},
         {"shrink-grow", "Shrink/grow", "Erode (negative) or dilate (positive) the matte by this many pixels.",
