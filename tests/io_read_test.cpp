@@ -107,6 +107,40 @@ INSTANTIATE_TEST_SUITE_P(
                       TaggedCase{"jpeg_full_range", "64x64", "bt601", "pc", ".jpg", "-pix_fmt yuvj420p -q:v 2 -update 1"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// Every decoded frame says how its source stored chroma and with which matrix, so the keyer
+// rebuilds chroma only where subsampling took it (matte/chroma_restore.hpp).
+TEST(ReadChromaSampling, FramesSayHowTheSourceStoredChroma) {
+    const auto dir = scratch("read-chroma");
+    struct Case {
+        const char* file;
+        const char* args;
+        int bw, bh;
+        float kr;
+    };
+    const Case cases[] = {
+        {"420_709.mp4", "-pix_fmt yuv420p -c:v libx264 -colorspace bt709", 2, 2, 0.2126f},
+        {"420_601.mp4", "-pix_fmt yuv420p -c:v libx264 -colorspace smpte170m", 2, 2, 0.299f},
+        {"422.mp4", "-pix_fmt yuv422p -c:v libx264 -colorspace bt709", 2, 1, 0.2126f},
+        {"444.mp4", "-pix_fmt yuv444p -c:v libx264 -colorspace bt709", 1, 1, 0.2126f},
+        {"photo.jpg", "-pix_fmt yuvj420p -update 1", 2, 2, 0.299f},
+        {"rgb.png", "-pix_fmt rgb24 -update 1", 1, 1, 0.f},
+    };
+    for (const Case& c : cases) {
+        ASSERT_EQ(ffmpeg(std::string("-f lavfi -i testsrc2=s=64x48:r=10 -frames:v 2 ") + c.args + " " + q(dir / c.file)), 0)
+            << c.file;
+        const auto frames = read_all(dir / c.file);
+        ASSERT_FALSE(frames.empty()) << c.file;
+        const ChromaSampling& s = frames.front().chroma;
+        EXPECT_EQ(s.block_w, c.bw) << c.file;
+        EXPECT_EQ(s.block_h, c.bh) << c.file;
+        if (c.kr > 0.f) {
+            EXPECT_NEAR(s.kr, c.kr, 1e-4) << c.file;
+        }
+    }
+    EXPECT_FALSE(io::read_image(dir / "rgb.png").chroma.subsampled());
+    EXPECT_TRUE(io::read_image(dir / "photo.jpg").chroma.subsampled());
+}
+
 TEST(ReadSequence, PrintfPatternReadsEveryFileInOrder) {
     const auto dir = scratch("read-sequence");
     // ffmpeg numbers from 1 by default; the reader must find that start on its own.

@@ -207,6 +207,28 @@ TEST(YuvConvert, PlaneCopyConvertsLikeTheFrameAfterTheFrameIsReused) {
     EXPECT_THROW(io::PlaneCopy{e.frame}, Error);
 }
 
+// What OBS's layouts tell the keyer: the subsampling of each layout and the luma weights of
+// the matrix it hands over, recovered from the matrix itself (whatever the range).
+TEST(YuvConvert, ChromaSamplingOfLayoutsAndMatrices) {
+    for (bool bt709 : {false, true})
+        for (bool full : {false, true}) {
+            const ChromaSampling s = io::chroma_sampling(io::PlaneLayout::NV12, io::yuv_matrix(bt709, full));
+            EXPECT_EQ(s.block_w, 2);
+            EXPECT_EQ(s.block_h, 2);
+            EXPECT_NEAR(s.kr, bt709 ? 0.2126f : 0.299f, 1e-4) << bt709 << full;
+            EXPECT_NEAR(s.kb, bt709 ? 0.0722f : 0.114f, 1e-4) << bt709 << full;
+        }
+    const auto m = io::yuv_matrix(true, false);
+    EXPECT_EQ(io::chroma_sampling(io::PlaneLayout::I420, m).block_h, 2);
+    for (auto l : {io::PlaneLayout::YUY2, io::PlaneLayout::UYVY, io::PlaneLayout::YVYU, io::PlaneLayout::I422}) {
+        EXPECT_EQ(io::chroma_sampling(l, m).block_w, 2) << io::layout_name(l);
+        EXPECT_EQ(io::chroma_sampling(l, m).block_h, 1) << io::layout_name(l);
+    }
+    for (auto l : {io::PlaneLayout::I444, io::PlaneLayout::RGBA, io::PlaneLayout::BGRA, io::PlaneLayout::BGRX,
+                   io::PlaneLayout::Y800})
+        EXPECT_FALSE(io::chroma_sampling(l, m).subsampled()) << io::layout_name(l);
+}
+
 TEST(YuvConvert, KnownValuesOfTheStandards) {
     // Limited range: 16 is black, 235 white, whatever the matrix; values outside are clamped.
     const std::uint8_t y[4] = {16, 235, 0, 255}, u[4] = {128, 128, 128, 128}, v[4] = {128, 128, 128, 128};
