@@ -175,8 +175,8 @@ struct Keyer::Impl {
         const int w = img.width(), h = img.height();
         if (alpha.width() != w || alpha.height() != h || alpha.channels() != 1)
             fail(ErrorKind::Processing, "keyer: the given matte is not frame-sized");
-        restore_chroma(frame, pool);
         find_screen_colour(frame);
+        restore_chroma(frame, pool);
         prepare_backdrop(img, pool);
         ImageF32 work = alpha;
         Image<std::uint16_t> no_prev(w, h, 1);
@@ -264,9 +264,11 @@ struct Keyer::Impl {
             clock.reset();
         };
 
+        // The screen colour first, from the frame as decoded: take_screen_from() (a chunk of a
+        // longer job) reads it from an unkeyed frame, and every chunk must key alike.
+        find_screen_colour(frame);
         restore_chroma(frame, pool);
         lap("key.chroma");
-        find_screen_colour(frame);
         prepare_backdrop(img, pool);
         lap(spec.mode == KeySpec::Mode::Ai ? "key.model" : "key.screen");
 
