@@ -181,48 +181,56 @@ void ChromaRestorer::apply(ImageU8& rgba, const ChromaSampling& s, ThreadPool& p
         block_.assign(3 * std::size_t(gw_) * gh_, 0.f);
     }
     kr_ = s.kr, kb_ = s.kb, kg_ = 1.f - s.kr - s.kb;
-    if (int(tasks_.size()) < pool.size()) tasks_.resize(std::size_t(pool.size()));
-    fit_blocks(rgba, pool);
-    std::atomic<int> task{0}, busy{0};
-    pool.parallel_rows(gh_, [&](int j0, int j1) {
-        busy.fetch_add(restore_band(rgba, j0, j1, tasks_[std::size_t(task.fetch_add(1))]));
-    }, 16);
+    // One band of block rows per thread, each read and rewritten in one streaming pass. A band
+    // reads the block row beyond each of its ends as a halo, which its neighbour rewrites: the
+    // two rows either side of every boundary are measured first, from the frame as decoded.
+    const int parts = std::clamp(gh_ / 8, 1, pool.size());
+    if (int(tasks_.size()) < parts) tasks_.resize(std::size_t(parts));
+    for (int k = 1; k < parts; ++k) {
+        const int boundary = int(std::int64_t(gh_) * k / parts);
+        measure_blocks(rgba, boundary - 1);
+        measure_blocks(rgba, boundary);
+    }
+    std::atomic<int> busy{0};
+    pool.parallel_rows(parts, [&](int p0, int p1) {
+        for (int p = p0; p < p1; ++p) {
+            const int j0 = int(std::int64_t(gh_) * p / parts), j1 = int(std::int64_t(gh_) * (p + 1) / parts);
+            busy.fetch_add(restore_band(rgba, j0, j1, tasks_[std::size_t(p)]));
+        }
+    }, 1);
     active_share_ = double(busy.load()) / (double(tiles_) * gh_);
 }
 
-void ChromaRestorer::fit_blocks(const ImageU8& rgba, ThreadPool& pool) {
+void ChromaRestorer::measure_blocks(const ImageU8& rgba, int j) {
     const std::size_t plane = std::size_t(gw_) * gh_;
-    pool.parallel_rows(gh_, [&](int j0, int j1) {
-        for (int j = j0; j < j1; ++j) {
-            const std::uint8_t* r0 = rgba.row(j * bh_);
-            const std::uint8_t* r1 = rgba.row(std::min(h_ - 1, j * bh_ + bh_ - 1));
-            float* y = block_.data() + std::size_t(j) * gw_;
-            if (bw_ == 2) block_row<2>(r0, r1, w_, kr_, kg_, kb_, y, y + plane, y + 2 * plane);
-            else block_row<1>(r0, r1, w_, kr_, kg_, kb_, y, y + plane, y + 2 * plane);
-        }
-    }, 16);
+    const std::uint8_t* r0 = rgba.row(j * bh_);
+    const std::uint8_t* r1 = rgba.row(std::min(h_ - 1, j * bh_ + bh_ - 1));
+    float* y = block_.data() + std::size_t(j) * gw_;
+    if (bw_ == 2) block_row<2>(r0, r1, w_, kr_, kg_, kb_, y, y + plane, y + 2 * plane);
+    else block_row<1>(r0, r1, w_, kr_, kg_, kb_, y, y + plane, y + 2 * plane);
 }
 
-// Block rows [j0, j1): which tiles vary, the lines of the windows they lie in, each block's
-// mean line and its pixels rebuilt. A band reads the block statistics one row beyond its own on
-// each side (all written before), and writes only its own pixel rows, so bands run in parallel.
-int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) const {
+// Block rows [j0, j1) in one pass down the band, a row or two behind the reading: block means,
+// which windows vary, which tiles of each block row are rebuilt (where a window it lies in
+// varies), the slopes of the windows those tiles read, each block's mean slope, and its pixels
+// rewritten while they are still in cache. Returns the number of rebuilt tiles.
+int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) {
     const std::size_t bplane = std::size_t(gw_) * gh_;
     const float* y = block_.data();
     const float* u = y + bplane;
     const float* v = u + bplane;
     // The band's window rows: [w0, w1) holds windows J-1 and J of every block row J.
     const int w0 = std::max(0, j0 - 1), w1 = std::min(wh_, j1), rows = w1 - w0;
-    const std::size_t cplane = std::size_t(ww_) * rows;
+    const std::size_t cplane = std::size_t(ww_) * std::max(1, rows);
     b.hot.assign(std::size_t(stride_) * kTileWindows + 16, 0);
-    b.busy.assign(std::size_t(stride_) * rows, 0);
+    b.busy.assign(std::size_t(stride_) * std::max(1, rows), 0);
     b.block_busy.assign(std::size_t(stride_) * (j1 - j0 + 1), 0);  // + a zero row below the band
     b.coef.resize(2 * cplane);
     b.block_coef.resize(2 * std::size_t(gw_));
     // One zero before and a zero word after the row, so each tile reads its windows (one
     // beyond on each side) as one 8-byte word and two bytes.
     std::uint8_t* hot = b.hot.data() + 1;
-    for (int j = w0; j < w1; ++j) {
+    auto window_busy = [&](int j) {  // needs block rows j and j+1
         const std::size_t r0 = std::size_t(j) * gw_, r1 = r0 + gw_;
         window_spread_row(u + r0, u + r1, v + r0, v + r1, ww_, kFlat, hot);
         std::uint8_t* busy = b.busy.data() + std::size_t(j - w0) * stride_;
@@ -231,17 +239,15 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) const {
             std::memcpy(&word, hot + t * kTileWindows, 8);
             busy[t] = (word | hot[t * kTileWindows - 1] | hot[t * kTileWindows + kTileWindows]) != 0;
         }
-    }
-    // A block row is rebuilt where a window it lies in varies (window rows J-1 and J).
+    };
     int count = 0;
-    for (int j = j0; j < j1; ++j) {
+    auto block_busy = [&](int j) {  // needs window rows j-1 and j
         const std::uint8_t* above = b.busy.data() + std::size_t(std::max(0, j - 1) - w0) * stride_;
         const std::uint8_t* below = b.busy.data() + std::size_t(std::min(wh_ - 1, j) - w0) * stride_;
         std::uint8_t* out = b.block_busy.data() + std::size_t(j - j0) * stride_;
         for (int t = 0; t < tiles_; ++t) count += out[t] = above[t] | below[t];
-    }
-    // Lines of the windows those block rows read: window row j serves block rows j and j+1.
-    for (int j = w0; j < w1; ++j) {
+    };
+    auto fit = [&](int j) {  // window row j serves block rows j and j+1 (those in the band)
         const int ja = std::max(j, j0) - j0, jb = std::min(j + 1, j1) - j0;  // row j1 - j0 is the zero row
         const std::uint8_t* a = b.block_busy.data() + std::size_t(ja) * stride_;
         const std::uint8_t* c = b.block_busy.data() + std::size_t(jb) * stride_;
@@ -251,10 +257,9 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) const {
             const int i0 = std::max(0, t0 * kTileWindows - 1), i1 = std::min(ww_, t1 * kTileWindows);
             fit_window_row(y + r0, y + r1, u + r0, u + r1, v + r0, v + r1, i0, i1, co, co + cplane);
         });
-    }
-    // Each busy block's line, the mean over the four windows holding it, applied to its pixels.
+    };
     float* bc = b.block_coef.data();
-    for (int j = j0; j < j1; ++j) {
+    auto rebuild = [&](int j) {  // needs window rows j-1 and j fitted
         const std::uint8_t* busy = b.block_busy.data() + std::size_t(j - j0) * stride_;
         const std::size_t wa = std::size_t(std::max(0, j - 1) - w0) * ww_, wb = std::size_t(std::min(wh_ - 1, j) - w0) * ww_;
         for_each_run(busy, busy, tiles_, [&](int t0, int t1) {
@@ -272,7 +277,23 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) const {
                 else rebuild_span<1>(px, x1 - x0, ci, ci + gw_, ybar, kr_, kg_, kb_);
             }
         });
+    };
+    // The band's end rows at inner boundaries were measured before any band started.
+    const bool first_measured = j0 > 0, last_measured = j1 < gh_;
+    if (!first_measured) measure_blocks(rgba, j0);
+    if (j0 > 0) window_busy(j0 - 1);
+    for (int j = j0; j < j1; ++j) {
+        if (j + 1 < j1 && !(j + 1 == j1 - 1 && last_measured)) measure_blocks(rgba, j + 1);
+        if (j < wh_) window_busy(j);
+        block_busy(j);
+        if (j == j0 && j0 > 0) fit(j0 - 1);
+        if (j > j0) {
+            fit(j - 1);
+            rebuild(j - 1);
+        }
     }
+    if (j1 - 1 < wh_) fit(j1 - 1);
+    rebuild(j1 - 1);
     return count;
 }
 

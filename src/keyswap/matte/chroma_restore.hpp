@@ -43,8 +43,8 @@ private:
         std::vector<float> coef;               // slopes of B-Y and R-Y on luma, the band's windows
         std::vector<float> block_coef;         // the same per block (mean of its four windows), one row
     };
-    void fit_blocks(const ImageU8& rgba, ThreadPool& pool);
-    int restore_band(ImageU8& rgba, int j0, int j1, Band& band) const;
+    void measure_blocks(const ImageU8& rgba, int j);  // block means of block row j
+    int restore_band(ImageU8& rgba, int j0, int j1, Band& band);
 
     int w_ = 0, h_ = 0, bw_ = 1, bh_ = 1;
     int gw_ = 0, gh_ = 0;  // block grid
@@ -53,7 +53,7 @@ private:
     int stride_ = 0;       // flag bytes per row: tiles rounded up to whole 8-byte words
     float kr_ = 0, kg_ = 0, kb_ = 0;
     std::vector<float> block_;  // Y, U, V block means, planes of gw x gh
-    std::vector<Band> tasks_;   // per pool task
+    std::vector<Band> tasks_;   // per band (one per thread)
     double active_share_ = 0;
 };
 
