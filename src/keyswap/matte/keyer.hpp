@@ -41,7 +41,7 @@ struct KeyerSettings {
     double softness = 0.0;           // px; blur radius applied to the matte edge
     bool refine = true;              // guided refinement of the matte by the full-resolution image
     int refine_radius = 8;           // px at full resolution
-    double refine_eps = 0.0002;      // guided filter regularisation (larger = smoother matte, smaller = finer hair)
+    double refine_eps = 0.00005;     // guided filter regularisation (larger = smoother matte, smaller = finer hair)
     double despill = 1.0;            // despill strength
     double despill_balance = 0.5;    // weight of the first non-screen channel in the spill limit
     double luma_restore = 0.0;       // give back this fraction of the luminance despill removed
