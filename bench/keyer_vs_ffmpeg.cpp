@@ -35,7 +35,7 @@ struct Options {
     bool sim420 = false;  // the tests' in-process 4:2:0 instead of the H.264 round trip
     bool raw444 = false;  // neither: the scene as rendered, full chroma, no codec (diagnosis)
     int chroma_from_luma = 0;  // > 0: rebuild chroma from luma (guided filter, this radius) before keying
-    int chroma_from_luma_blocks = -1;  // > 0: the same fitted on 2x2 blocks (radius in blocks), coefficients interpolated
+    int chroma_from_luma_blocks = 0;  // > 0: the same fitted on 2x2 blocks (radius in blocks), coefficients interpolated
     double cfl_eps = 1e-4;
     std::string scenes = "green,blue,off-green,fabric,hair,motion";
     matte::KeyerSettings keyer;  // keyswap's settings for the quality rows (defaults unless --set)
@@ -246,18 +246,10 @@ void chroma_from_luma_blocks(ImageU8& rgba, int radius, double eps) {
     cv::resize(y, yb, half, 0, 0, cv::INTER_AREA);
     cv::resize(u, ub, half, 0, 0, cv::INTER_AREA);
     cv::resize(v, vb, half, 0, 0, cv::INTER_AREA);
-    // radius 0: 2x2-block windows (the fit's support is that of the 3x3 pixel window), their
-    // coefficients averaged over the four windows holding each block (anchor shifted by one).
-    const int kk = radius > 0 ? 2 * radius + 1 : 2;
-    const cv::Size k(kk, kk);
+    const cv::Size k(2 * radius + 1, 2 * radius + 1);
     auto mean = [&](const cv::Mat1f& m) {
         cv::Mat1f o;
-        cv::boxFilter(m, o, -1, k, radius > 0 ? cv::Point{-1, -1} : cv::Point{0, 0}, true, cv::BORDER_REFLECT);
-        return o;
-    };
-    auto mean2 = [&](const cv::Mat1f& m) {
-        cv::Mat1f o;
-        cv::boxFilter(m, o, -1, k, radius > 0 ? cv::Point{-1, -1} : cv::Point{1, 1}, true, cv::BORDER_REFLECT);
+        cv::boxFilter(m, o, -1, k, {-1, -1}, true, cv::BORDER_REFLECT);
         return o;
     };
     const cv::Mat1f my = mean(yb), var = mean(yb.mul(yb)) - my.mul(my);
@@ -266,31 +258,8 @@ void chroma_from_luma_blocks(ImageU8& rgba, int radius, double eps) {
         const cv::Mat1f a = (myc - my.mul(mc)) / (var + float(eps));
         const cv::Mat1f b = mc - a.mul(my);
         cv::Mat1f af, bf;
-        if (std::getenv("CFL_DIRECT") && radius == 0) {
-            // window (i,j) covers blocks i..i+1: its centre is pixel 2i + 1.5; bilinear between windows
-            af.create(h, w), bf.create(h, w);
-            const int gw = a.cols, gh = a.rows;
-            for (int yy = 0; yy < h; ++yy) {
-                const float fy = std::clamp((yy + 0.5f) / 2.f - 1.f, 0.f, float(gh - 1));
-                const int j0 = std::min(int(fy), gh - 2 < 0 ? 0 : gh - 2), j1 = std::min(j0 + 1, gh - 1);
-                const float ty = fy - j0;
-                for (int xx = 0; xx < w; ++xx) {
-                    const float fx = std::clamp((xx + 0.5f) / 2.f - 1.f, 0.f, float(gw - 1));
-                    const int i0 = std::min(int(fx), gw - 2 < 0 ? 0 : gw - 2), i1 = std::min(i0 + 1, gw - 1);
-                    const float tx = fx - i0;
-                    auto bil = [&](const cv::Mat1f& m) {
-                        return (1 - ty) * ((1 - tx) * m(j0, i0) + tx * m(j0, i1)) + ty * ((1 - tx) * m(j1, i0) + tx * m(j1, i1));
-                    };
-                    af(yy, xx) = bil(a), bf(yy, xx) = bil(b);
-                }
-            }
-        } else if (std::getenv("CFL_NEAREST")) {
-            cv::resize(mean2(a), af, {w, h}, 0, 0, cv::INTER_NEAREST);
-            cv::resize(mean2(b), bf, {w, h}, 0, 0, cv::INTER_NEAREST);
-        } else {
-        cv::resize(mean2(a), af, {w, h}, 0, 0, cv::INTER_LINEAR);
-        cv::resize(mean2(b), bf, {w, h}, 0, 0, cv::INTER_LINEAR);
-        }
+        cv::resize(mean(a), af, {w, h}, 0, 0, cv::INTER_LINEAR);
+        cv::resize(mean(b), bf, {w, h}, 0, 0, cv::INTER_LINEAR);
         *c = af.mul(y) + bf;
     }
     merge_luma_chroma(y, u, v, rgba);
@@ -300,7 +269,7 @@ void chroma_from_luma_blocks(ImageU8& rgba, int radius, double eps) {
 // trip is 4:2:0 in FFmpeg's default BT.601 YCbCr, the tests' simulation 4:2:0 in BT.709; the
 // scene as rendered and the chroma-from-luma experiments (already rebuilt) are full chroma.
 ChromaSampling source_sampling(const Options& o) {
-    if (o.raw444 || o.chroma_from_luma > 0 || o.chroma_from_luma_blocks >= 0) return {};
+    if (o.raw444 || o.chroma_from_luma > 0 || o.chroma_from_luma_blocks > 0) return {};
     if (o.sim420) return {2, 2, 0.2126f, 0.0722f};
     return {2, 2, 0.299f, 0.114f};
 }
@@ -321,7 +290,7 @@ QualityRow quality(const Options& o, const scenes::SceneSpec& spec_in) {
         std::printf("    chroma rebuilt from luma in %.1f ms (OpenCV box filters, not tuned)\n",
                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
-    if (o.chroma_from_luma_blocks >= 0) chroma_from_luma_blocks(sc.frame, o.chroma_from_luma_blocks, o.cfl_eps);
+    if (o.chroma_from_luma_blocks > 0) chroma_from_luma_blocks(sc.frame, o.chroma_from_luma_blocks, o.cfl_eps);
     QualityRow row;
     row.scene = spec.name;
     // keyswap, defaults (or --set).
