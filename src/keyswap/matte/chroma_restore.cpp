@@ -178,7 +178,6 @@ void ChromaRestorer::apply(ImageU8& rgba, const ChromaSampling& s, ThreadPool& p
         gw_ = gw, gh_ = gh, ww_ = gw - 1, wh_ = gh - 1;
         tiles_ = (gw_ + kTileWindows - 1) / kTileWindows;
         stride_ = (tiles_ + 7) & ~7;  // whole words, zero beyond the last tile
-        block_.assign(3 * std::size_t(gw_) * gh_, 0.f);
     }
     kr_ = s.kr, kb_ = s.kb, kg_ = 1.f - s.kr - s.kb;
     // One band of block rows per thread, each read and rewritten in one streaming pass. A band
@@ -186,10 +185,15 @@ void ChromaRestorer::apply(ImageU8& rgba, const ChromaSampling& s, ThreadPool& p
     // two rows either side of every boundary are measured first, from the frame as decoded.
     const int parts = std::clamp(gh_ / 8, 1, pool.size());
     if (int(tasks_.size()) < parts) tasks_.resize(std::size_t(parts));
+    const std::size_t row = 3 * std::size_t(gw_);
+    edges_.resize(2 * std::size_t(std::max(0, parts - 1)) * row);
+    edge_rows_.clear();
     for (int k = 1; k < parts; ++k) {
         const int boundary = int(std::int64_t(gh_) * k / parts);
-        measure_blocks(rgba, boundary - 1);
-        measure_blocks(rgba, boundary);
+        for (int j : {boundary - 1, boundary}) {
+            measure_blocks(rgba, j, edges_.data() + edge_rows_.size() * row);
+            edge_rows_.push_back(j);
+        }
     }
     std::atomic<int> busy{0};
     pool.parallel_rows(parts, [&](int p0, int p1) {
@@ -201,13 +205,11 @@ void ChromaRestorer::apply(ImageU8& rgba, const ChromaSampling& s, ThreadPool& p
     active_share_ = double(busy.load()) / (double(tiles_) * gh_);
 }
 
-void ChromaRestorer::measure_blocks(const ImageU8& rgba, int j) {
-    const std::size_t plane = std::size_t(gw_) * gh_;
+void ChromaRestorer::measure_blocks(const ImageU8& rgba, int j, float* out) const {
     const std::uint8_t* r0 = rgba.row(j * bh_);
     const std::uint8_t* r1 = rgba.row(std::min(h_ - 1, j * bh_ + bh_ - 1));
-    float* y = block_.data() + std::size_t(j) * gw_;
-    if (bw_ == 2) block_row<2>(r0, r1, w_, kr_, kg_, kb_, y, y + plane, y + 2 * plane);
-    else block_row<1>(r0, r1, w_, kr_, kg_, kb_, y, y + plane, y + 2 * plane);
+    if (bw_ == 2) block_row<2>(r0, r1, w_, kr_, kg_, kb_, out, out + gw_, out + 2 * gw_);
+    else block_row<1>(r0, r1, w_, kr_, kg_, kb_, out, out + gw_, out + 2 * gw_);
 }
 
 // Block rows [j0, j1) in one pass down the band, a row or two behind the reading: block means,
@@ -215,10 +217,16 @@ void ChromaRestorer::measure_blocks(const ImageU8& rgba, int j) {
 // varies), the slopes of the windows those tiles read, each block's mean slope, and its pixels
 // rewritten while they are still in cache. Returns the number of rebuilt tiles.
 int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) {
-    const std::size_t bplane = std::size_t(gw_) * gh_;
-    const float* y = block_.data();
-    const float* u = y + bplane;
-    const float* v = u + bplane;
+    // Block means live in a ring of four rows (the pass needs rows J-1 to J+1 at a time), except
+    // the rows at inner band boundaries, measured before any band started.
+    const std::size_t row = 3 * std::size_t(gw_);
+    b.ring.resize(4 * row);
+    auto means = [&](int j) -> const float* {  // Y, then B-Y, then R-Y, gw each
+        for (std::size_t k = 0; k < edge_rows_.size(); ++k)
+            if (edge_rows_[k] == j) return edges_.data() + k * row;
+        return b.ring.data() + std::size_t(j & 3) * row;
+    };
+    auto measure = [&](int j) { measure_blocks(rgba, j, b.ring.data() + std::size_t(j & 3) * row); };
     // The band's window rows: [w0, w1) holds windows J-1 and J of every block row J.
     const int w0 = std::max(0, j0 - 1), w1 = std::min(wh_, j1), rows = w1 - w0;
     const std::size_t cplane = std::size_t(ww_) * std::max(1, rows);
@@ -231,8 +239,8 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) {
     // beyond on each side) as one 8-byte word and two bytes.
     std::uint8_t* hot = b.hot.data() + 1;
     auto window_busy = [&](int j) {  // needs block rows j and j+1
-        const std::size_t r0 = std::size_t(j) * gw_, r1 = r0 + gw_;
-        window_spread_row(u + r0, u + r1, v + r0, v + r1, ww_, kFlat, hot);
+        const float *m0 = means(j), *m1 = means(j + 1);
+        window_spread_row(m0 + gw_, m1 + gw_, m0 + 2 * gw_, m1 + 2 * gw_, ww_, kFlat, hot);
         std::uint8_t* busy = b.busy.data() + std::size_t(j - w0) * stride_;
         for (int t = 0; t < tiles_; ++t) {
             std::uint64_t word;
@@ -251,11 +259,11 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) {
         const int ja = std::max(j, j0) - j0, jb = std::min(j + 1, j1) - j0;  // row j1 - j0 is the zero row
         const std::uint8_t* a = b.block_busy.data() + std::size_t(ja) * stride_;
         const std::uint8_t* c = b.block_busy.data() + std::size_t(jb) * stride_;
-        const std::size_t r0 = std::size_t(j) * gw_, r1 = r0 + gw_;
+        const float *m0 = means(j), *m1 = means(j + 1);
         float* co = b.coef.data() + std::size_t(j - w0) * ww_;
         for_each_run(a, c, tiles_, [&](int t0, int t1) {
             const int i0 = std::max(0, t0 * kTileWindows - 1), i1 = std::min(ww_, t1 * kTileWindows);
-            fit_window_row(y + r0, y + r1, u + r0, u + r1, v + r0, v + r1, i0, i1, co, co + cplane);
+            fit_window_row(m0, m1, m0 + gw_, m1 + gw_, m0 + 2 * gw_, m1 + 2 * gw_, i0, i1, co, co + cplane);
         });
     };
     float* bc = b.block_coef.data();
@@ -272,7 +280,7 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) {
             for (int py = j * bh_; py < std::min(h_, (j + 1) * bh_); ++py) {
                 std::uint8_t* px = rgba.row(py) + 4 * std::size_t(x0);
                 const float* ci = bc + i0;
-                const float* ybar = y + std::size_t(j) * gw_ + i0;
+                const float* ybar = means(j) + i0;
                 if (bw_ == 2) rebuild_span<2>(px, x1 - x0, ci, ci + gw_, ybar, kr_, kg_, kb_);
                 else rebuild_span<1>(px, x1 - x0, ci, ci + gw_, ybar, kr_, kg_, kb_);
             }
@@ -280,10 +288,10 @@ int ChromaRestorer::restore_band(ImageU8& rgba, int j0, int j1, Band& b) {
     };
     // The band's end rows at inner boundaries were measured before any band started.
     const bool first_measured = j0 > 0, last_measured = j1 < gh_;
-    if (!first_measured) measure_blocks(rgba, j0);
+    if (!first_measured) measure(j0);
     if (j0 > 0) window_busy(j0 - 1);
     for (int j = j0; j < j1; ++j) {
-        if (j + 1 < j1 && !(j + 1 == j1 - 1 && last_measured)) measure_blocks(rgba, j + 1);
+        if (j + 1 < j1 && !(j + 1 == j1 - 1 && last_measured)) measure(j + 1);
         if (j < wh_) window_busy(j);
         block_busy(j);
         if (j == j0 && j0 > 0) fit(j0 - 1);

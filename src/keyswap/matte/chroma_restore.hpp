@@ -42,8 +42,10 @@ private:
         std::vector<std::uint8_t> block_busy;  // per block row and tile: rebuilt
         std::vector<float> coef;               // slopes of B-Y and R-Y on luma, the band's windows
         std::vector<float> block_coef;         // the same per block (mean of its four windows), one row
+        std::vector<float> ring;               // block means of the last four block rows
     };
-    void measure_blocks(const ImageU8& rgba, int j);  // block means of block row j
+    // Block means of block row j into out: Y, B-Y, R-Y, gw each.
+    void measure_blocks(const ImageU8& rgba, int j, float* out) const;
     int restore_band(ImageU8& rgba, int j0, int j1, Band& band);
 
     int w_ = 0, h_ = 0, bw_ = 1, bh_ = 1;
@@ -52,7 +54,8 @@ private:
     int tiles_ = 0;        // tiles of kTileWindows blocks (and windows) per row
     int stride_ = 0;       // flag bytes per row: tiles rounded up to whole 8-byte words
     float kr_ = 0, kg_ = 0, kb_ = 0;
-    std::vector<float> block_;  // Y, U, V block means, planes of gw x gh
+    std::vector<float> edges_;   // block means of the rows either side of each band boundary
+    std::vector<int> edge_rows_;  // their block rows
     std::vector<Band> tasks_;   // per band (one per thread)
     double active_share_ = 0;
 };
