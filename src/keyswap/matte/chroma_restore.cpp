@@ -24,12 +24,6 @@ constexpr float kFlat = 10.f;
 // Windows per tile of the skip map (16 pixels at 4:2:0): one 8-byte word of window flags.
 constexpr int kTileWindows = 8;
 
-// float -> u8 with rounding, clamped in integers so the loop vectorises (see floor_at).
-inline std::uint32_t to_level(float v) {
-    const int i = int(v + 0.5f);  // |v| stays far inside int range: chroma fits are bounded by eps
-    return std::uint32_t(i < 0 ? 0 : i > 255 ? 255 : i);
-}
-
 // One row of blocks: block means of luma and the two colour differences from two pixel rows
 // (the same row twice for 1-row blocks or an odd height's last block). The channel sums are
 // taken in 16-bit lanes of 32-bit words (R+B and G+A of up to four pixels stay below 1024), so
@@ -78,9 +72,9 @@ void window_spread_row(const float* __restrict u0, const float* __restrict u1, c
     }
 }
 
-// Windows [i0, i1) of one row: the least-squares line chroma = a * luma + b over each window's
-// 2x2 blocks (block rows y0/y1 etc.), centred before squaring so 8-bit-scale values lose
-// nothing to cancellation.
+// Windows [i0, i1) of one row: the least-squares slopes of B-Y and R-Y on luma over each
+// window's 2x2 blocks (block rows y0/y1 etc.), centred before squaring so 8-bit-scale values
+// lose nothing to cancellation.
 KEYSWAP_ROW_KERNEL
 void fit_window_row(const float* __restrict y0, const float* __restrict y1, const float* __restrict u0,
                     const float* __restrict u1, const float* __restrict v0, const float* __restrict v1, int i0, int i1,

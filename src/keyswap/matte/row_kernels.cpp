@@ -64,12 +64,8 @@ void expand_linear(const float* lo, int lw, int cell, int width, float* __restri
 KEYSWAP_ROW_KERNEL
 void pack_rgba_row(const float* __restrict r, const float* __restrict g, const float* __restrict b,
                    const float* __restrict a, int n, std::uint8_t* __restrict rgba) {
-    auto u8 = [](float v) {
-        const int i = int(v + 0.5f);  // v is finite and far inside int range by construction
-        return std::uint32_t(i < 0 ? 0 : i > 255 ? 255 : i);
-    };
     for (int x = 0; x < n; ++x) {
-        const std::uint32_t px = u8(r[x]) | u8(g[x]) << 8 | u8(b[x]) << 16 | u8(a[x] * 255.f) << 24;
+        const std::uint32_t px = to_level(r[x]) | to_level(g[x]) << 8 | to_level(b[x]) << 16 | to_level(a[x] * 255.f) << 24;
         std::memcpy(rgba + 4 * x, &px, 4);  // RGBA byte order on little-endian hosts
     }
 }

@@ -29,6 +29,13 @@ inline float clampf(float v, float lo, float hi) { return std::min(std::max(v, l
 // select that feeds a division or a float->int conversion, which would leave the loop scalar.
 inline float floor_at(float v, float lo) { return 0.5f * (v + lo + std::fabs(v - lo)); }
 
+// float -> 0..255 with rounding, clamped after the conversion to int so loops vectorise (see
+// floor_at). requires: v finite and far inside int range.
+inline std::uint32_t to_level(float v) {
+    const int i = int(v + 0.5f);
+    return std::uint32_t(i < 0 ? 0 : i > 255 ? 255 : i);
+}
+
 inline std::uint8_t to_u8(float v) { return std::uint8_t(clampf(v, 0.f, 255.f) + 0.5f); }
 
 }  // namespace keyswap::matte
