@@ -267,6 +267,34 @@ TEST(LiveSettings, WatchedFileReloadsAndABadFileKeepsTheLastGoodSettings) {
     EXPECT_DOUBLE_EQ(slot->load()->keyer->softness, 7);
 }
 
+// Writers that truncate and then write (a shell's `>`, std::ofstream) change the file twice; a
+// poll can land between the two, or see the first stamp with the finished text. Either way the
+// user made one change, and `--watch` reports one reload, no spurious error.
+TEST(LiveSettings, OneRewriteIsOneReloadAndATouchIsNone) {
+    const auto dir = test::scratch("settings_watch_rewrite");
+    const fs::path file = dir / "live.json";
+    write_file(file, R"({"key": {"softness": 1, "temporal": 0}})");
+    auto slot = std::make_shared<pipeline::PassSlot>(
+        std::make_shared<const pipeline::PassConfig>(pipeline::load_settings(file).pass));
+    std::vector<std::string> said;
+    pipeline::SettingsFileWatcher watch(file, {}, slot, [&](const std::string& why) { said.push_back(why); }, false);
+
+    touch_later(file, 1);  // same text, new time
+    EXPECT_FALSE(watch.poll());
+
+    write_file(file, "");  // truncated, the text not written yet
+    touch_later(file, 2);
+    EXPECT_FALSE(watch.poll());
+    write_file(file, R"({"key": {"softness": 4, "temporal": 0}})");
+    touch_later(file, 3);
+    EXPECT_TRUE(watch.poll());
+    touch_later(file, 4);  // the second stamp of the same rewrite
+    EXPECT_FALSE(watch.poll());
+    EXPECT_EQ(watch.reloads(), 1);
+    EXPECT_TRUE(said.empty()) << said.front();
+    EXPECT_DOUBLE_EQ(slot->load()->keyer->softness, 4);
+}
+
 TEST(Settings, ReadmeOptionReferenceMatchesTheSchema) {
     const auto r = test::run_cli("settings --markdown");
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1,11 +1,16 @@
 #include "keyswap/core/file_watcher.hpp"
 
 #include <exception>
+#include <fstream>
+#include <iterator>
 
 namespace keyswap {
 
 FileWatcher::FileWatcher(std::filesystem::path file, Reload reload, Report report, std::chrono::milliseconds period)
-    : file_(std::move(file)), reload_(std::move(reload)), report_(std::move(report)), period_(period), last_(stamp()) {}
+    : file_(std::move(file)), reload_(std::move(reload)), report_(std::move(report)), period_(period), last_(stamp()) {
+    std::ifstream in(file_, std::ios::binary);
+    if (in) last_text_.assign(std::istreambuf_iterator<char>(in), {});
+}
 
 FileWatcher::~FileWatcher() { stop(); }
 
@@ -25,6 +30,17 @@ bool FileWatcher::poll() {
     if (now == last_) return false;
     last_ = now;
     if (!now.exists) return false;  // being replaced; read it when it is back
+    // A writer that truncates and then writes changes the stamp twice, and a poll between the
+    // two can already read the finished text: comparing text makes that one reload, not two.
+    std::string text;
+    {
+        std::ifstream in(file_, std::ios::binary);
+        if (!in) return false;
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (text.empty()) return false;  // truncated for a rewrite: the text follows
+    if (text == last_text_) return false;
+    last_text_ = std::move(text);
     try {
         reload_(file_);
         ++reloads_;

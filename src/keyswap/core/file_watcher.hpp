@@ -1,5 +1,6 @@
 #pragma once
-// Watches one file and calls `reload` when it changes (modification time or size), from a
+// Watches one file and calls `reload` when its text changes (noticed by modification time or
+// size, confirmed by comparing the text, so a touch or a two-step rewrite is not a reload), from a
 // background thread polling a few times a second, or from the caller through `poll()`.
 //
 // What this represents: the control side of `--watch`. `reload` reads the file, validates
@@ -54,6 +55,7 @@ private:
     Report report_;
     std::chrono::milliseconds period_;
     Stamp last_;
+    std::string last_text_;  // what the last reload (or the start) read
     std::atomic<int> reloads_{0}, failures_{0};
     std::mutex m_;
     std::condition_variable cv_;
