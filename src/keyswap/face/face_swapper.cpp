@@ -1,5 +1,6 @@
 #include "keyswap/face/face_swapper.hpp"
 
+#include <optional>
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/core/error.hpp"
@@ -64,6 +65,10 @@ const ParamTable<FaceSettings>& face_params() {
         {"face-shape", "Face shape",
          "Move the target's face proportions (jaw, chin, nose, eyes, mouth position) toward the source's; 0 = keep the target's.",
          &S::face_shape, ParamType::Float, 0, 1},
+        {"reproject", "3D warp",
+         "Carry the source face onto the target through a 3D head, so a turned head keeps its round shape and its far "
+         "side; off = a flat mesh warp.",
+         &S::reproject, ParamType::Bool},
         {"feather", "Feather", "Width of the soft edge, in eye distances.", &S::feather, ParamType::Float, 0.02, 2.0},
         {"swapper", "Swapper",
          "How the face is redrawn: classic (the source photo warped onto the target) or inswapper:FILE (a neural "
@@ -173,6 +178,7 @@ struct FaceSwapper::Impl {
     std::unique_ptr<FaceEnhancer> enhancer;
     // Per-face work buffers, reused from frame to frame.
     PiecewiseWarp warp, mirror_warp;
+    DenseMesh dense;
     MaskRenderer masks;
     ColourMatcher colour;
     DetailMatcher detail;
@@ -256,12 +262,17 @@ struct FaceSwapper::Impl {
     }
 
     // Where the source shows part of the face only edge-on, takes it from the mirror image.
-    void fill_by_symmetry(const SourceFace& mirror, const SourceFace& src, const Mesh& local,
-                          const HeadPose& target_pose) {
+    void fill_by_symmetry(const SourceFace& mirror, const SourceFace& src, const Mesh& local, const HeadPose& target_pose,
+                          const HeadFit* target_fit, cv::Point2f origin) {
         const auto w = mirror_weights(src.visibility, mirror.visibility, visibility(target_pose),
                                       static_cast<float>(std::abs(target_pose.yaw - src.pose.yaw)));
         if (*std::max_element(w.begin(), w.end()) < 0.02f) return;
-        mirror_warp.build(local, mirror.mesh, mirror.triangles, warped.size());
+        if (target_fit) {
+            reprojected_mesh(*target_fit, origin, mirror.atlas, mirror.triangles, dense);
+            mirror_warp.build(dense, local, mirror.mesh, warped.size());
+        } else {
+            mirror_warp.build(local, mirror.mesh, mirror.triangles, warped.size());
+        }
         mirror_warp.apply(mirror.rgb, mirror_warped);
         mirror_warp.apply(mirror.usable, mirror_usable);
         render_vertex_field(local, src.triangles, w, warped.size(), mirror_weight);
@@ -310,10 +321,18 @@ struct FaceSwapper::Impl {
             warped_usable.create(roi.size(), CV_8U);
             warped_usable.setTo(255);
         } else {
-            warp.build(local, src.mesh, src.triangles, roi.size());
+            const HeadPose pose = estimate_pose(shaped);
+            std::optional<HeadFit> fit;
+            if (s.reproject) {
+                fit = fit_head(mesh, pose);
+                reprojected_mesh(*fit, cv::Point2f(roi.tl()), src.atlas, src.triangles, dense);
+                warp.build(dense, local, src.mesh, roi.size());
+            } else {
+                warp.build(local, src.mesh, src.triangles, roi.size());
+            }
             warp.apply(src.rgb, warped);
             warp.apply(src.usable, warped_usable);
-            fill_by_symmetry(library.partner(t.source), src, local, estimate_pose(shaped));
+            fill_by_symmetry(library.partner(t.source), src, local, pose, fit ? &*fit : nullptr, cv::Point2f(roi.tl()));
             set_eyes(src, local);
         }
         swap_ms += sw.ms();

@@ -57,6 +57,7 @@ struct FaceSettings {
     bool match_detail = true;          // bring the swapped face's sharpness to the target's
     BlendMode blend = BlendMode::Feather;
     double feather = 0.12;             // edge ramp width, in eye distances (chosen on the development set: docs/face-devset.md)
+    bool reproject = true;             // warp through the 3D head (reprojection.hpp); false = the flat mesh warp
     double face_shape = 0.0;           // 0..1: how far the target's proportions move to the source's (opt-in; measured in docs/face-devset.md)
     // Neural models (docs/MODELS.md): "classic" or "inswapper:FILE"; the ArcFace embedder an
     // inswapper needs; "" or "gfpgan:FILE"; how much of the restored face is used; an

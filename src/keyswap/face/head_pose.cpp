@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <opencv2/calib3d.hpp>
+#include <opencv2/imgproc.hpp>
 
 namespace keyswap::face {
 
@@ -94,6 +96,68 @@ const std::array<cv::Vec3f, kMeshPoints>& head_normals() {
     return n;
 }
 
+// The round head behind `head_depth`: how far ahead of its rim an ellipsoid whose rim is the
+// mean face's outline is, in eye distances (semi-axes 1.16 across; 1.62 down and 2.0 up from
+// 0.35 below the eyes; 1 deep); 0 on the rim and outside it.
+float round_head(float x, float y) {
+    const float u = x / 1.16f, v = (y - 0.35f) / (y > 0.35f ? 1.62f : 2.0f);
+    return std::sqrt(std::max(0.0f, 1.0f - u * u - v * v));
+}
+
+// head_depth as a table over the frontal plane (the mesh's extent with a margin, 1/64 eye
+// distance per cell): the generic head never changes, so it is rasterised once.
+struct DepthTable {
+    static constexpr float kX0 = -1.5f, kY0 = -1.4f, kStep = 1.0f / 64.0f;
+    static constexpr int kW = 193, kH = 244;  // to x = 1.5, y = 2.4
+    std::vector<float> z;
+    DepthTable() : z(static_cast<std::size_t>(kW) * kH) {
+        const auto& h = mean_head();
+        cv::Mat inside(kH, kW, CV_8U, cv::Scalar(255));  // 0 = inside the mesh (distanceTransform's seeds)
+        Mesh flat{};
+        for (int i = 0; i < kMeshPoints; ++i) flat[i] = {(h[i].x - kX0) / kStep, (h[i].y - kY0) / kStep};
+        for (const cv::Vec3i& t : triangulate(flat)) {
+            const cv::Point2f a = flat[t[0]], b = flat[t[1]], c = flat[t[2]];
+            const float den = (b.y - c.y) * (a.x - c.x) + (c.x - b.x) * (a.y - c.y);
+            if (std::abs(den) < 1e-6f) continue;
+            // Flat depth minus the flat ellipsoid: the detail the round head does not have.
+            float off[3];
+            for (int k = 0; k < 3; ++k) off[k] = h[t[k]].z + round_head(h[t[k]].x, h[t[k]].y);
+            const int x0 = std::max(0, static_cast<int>(std::floor(std::min({a.x, b.x, c.x}))));
+            const int x1 = std::min(kW - 1, static_cast<int>(std::ceil(std::max({a.x, b.x, c.x}))));
+            const int y0 = std::max(0, static_cast<int>(std::floor(std::min({a.y, b.y, c.y}))));
+            const int y1 = std::min(kH - 1, static_cast<int>(std::ceil(std::max({a.y, b.y, c.y}))));
+            for (int y = y0; y <= y1; ++y)
+                for (int x = x0; x <= x1; ++x) {
+                    const float l0 = ((b.y - c.y) * (x - c.x) + (c.x - b.x) * (y - c.y)) / den;
+                    const float l1 = ((c.y - a.y) * (x - c.x) + (a.x - c.x) * (y - c.y)) / den;
+                    const float l2 = 1.0f - l0 - l1;
+                    if (l0 < -1e-4f || l1 < -1e-4f || l2 < -1e-4f) continue;
+                    z[idx(x, y)] = l0 * off[0] + l1 * off[1] + l2 * off[2] - round_head(kX0 + x * kStep, kY0 + y * kStep);
+                    inside.at<std::uint8_t>(y, x) = 0;
+                }
+        }
+        // Outside the mesh, the nearest point inside's depth: no step where a lookup straddles it.
+        cv::Mat dist, labels;
+        cv::distanceTransform(inside, dist, labels, cv::DIST_L2, cv::DIST_MASK_5, cv::DIST_LABEL_PIXEL);
+        std::vector<float> by_label(z.size() + 1, 0.0f);
+        for (int r = 0; r < kH; ++r)
+            for (int c = 0; c < kW; ++c)
+                if (!inside.at<std::uint8_t>(r, c)) by_label[static_cast<std::size_t>(labels.at<int>(r, c))] = z[idx(c, r)];
+        for (int r = 0; r < kH; ++r)
+            for (int c = 0; c < kW; ++c)
+                if (inside.at<std::uint8_t>(r, c)) z[idx(c, r)] = by_label[static_cast<std::size_t>(labels.at<int>(r, c))];
+    }
+    static std::size_t idx(int c, int r) { return static_cast<std::size_t>(r) * kW + static_cast<std::size_t>(c); }
+    float at(cv::Point2f m) const {
+        const float fx = std::clamp((m.x - kX0) / kStep, 0.0f, kW - 1.001f), fy = std::clamp((m.y - kY0) / kStep, 0.0f, kH - 1.001f);
+        const int c = static_cast<int>(fx), r = static_cast<int>(fy);
+        const float ax = fx - c, ay = fy - r;
+        const float top = z[idx(c, r)] + ax * (z[idx(c + 1, r)] - z[idx(c, r)]);
+        const float bot = z[idx(c, r + 1)] + ax * (z[idx(c + 1, r + 1)] - z[idx(c, r + 1)]);
+        return top + ay * (bot - top);
+    }
+};
+
 cv::Matx33d camera(const HeadPose& p) {
     return {p.focal, 0, p.centre.x, 0, p.focal, p.centre.y, 0, 0, 1};
 }
@@ -137,6 +201,21 @@ HeadPose estimate_pose(const Landmarks& l) {
     p.pitch = std::asin(std::clamp(-r(2, 1), -1.0, 1.0)) * 180.0 / CV_PI;
     p.roll = std::atan2(-r(0, 1), r(1, 1)) * 180.0 / CV_PI;
     return p;
+}
+
+float head_depth(cv::Point2f model) {
+    static const DepthTable table;
+    return table.at(model);
+}
+
+cv::Point2f project(const HeadPose& pose, const cv::Point3f& model) {
+    const cv::Vec3d pc = pose.rotation * cv::Vec3d(model.x, model.y, model.z) + pose.translation;
+    const double z = std::max(1e-3, pc[2]);
+    return {static_cast<float>(pose.focal * pc[0] / z + pose.centre.x), static_cast<float>(pose.focal * pc[1] / z + pose.centre.y)};
+}
+
+double camera_depth(const HeadPose& pose, const cv::Point3f& model) {
+    return (pose.rotation * cv::Vec3d(model.x, model.y, model.z) + pose.translation)[2];
 }
 
 std::array<float, kMeshPoints> visibility(const HeadPose& pose) {

@@ -37,6 +37,17 @@ HeadPose estimate_pose(const Landmarks& l);
 // Per mesh point, max(0, cosine between the surface normal and the direction to the camera).
 std::array<float, kMeshPoints> visibility(const HeadPose& pose);
 
+// Depth (z, eye distances, + = away from the camera) of the generic head's surface at a point
+// of its frontal plane. At the mesh points it is their depth; between them, the flat
+// triangles' depth plus how far a round head bulges ahead of the flat chord there (an
+// ellipsoid through the face's outline): cheeks are round, and a turned head shows it.
+float head_depth(cv::Point2f model);
+
+// Where `pose` puts a point of the head (model coordinates) in its image.
+cv::Point2f project(const HeadPose& pose, const cv::Point3f& model);
+// Its distance from the camera along the view axis (for drawing far before near).
+double camera_depth(const HeadPose& pose, const cv::Point3f& model);
+
 // For drawing the pose: the generic head's nose tip and the tips of x, y, z axes (0.8 eye
 // distances long) from it, projected into the image the pose was fitted in.
 std::array<cv::Point2f, 4> axis_points(const HeadPose& pose);

@@ -41,6 +41,7 @@ SourceFace mirrored(const SourceFace& f) {
     m.embedding = f.embedding;
     m.pose = estimate_pose(m.landmarks);
     m.visibility = visibility(m.pose);
+    m.atlas.build(fit_head(m.mesh, m.pose), m.triangles);
     return m;
 }
 }  // namespace
@@ -135,6 +136,7 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
         f.usable = usable_source_pixels(f.rgb, f.mesh);
         f.pose = estimate_pose(f.landmarks);
         f.visibility = visibility(f.pose);
+        f.atlas.build(fit_head(f.mesh, f.pose), f.triangles);
         // Checks that predict a poor swap: say which photo and why, and go on.
         if (inter_ocular(l) < kSmallIod)
             notes_.push_back(src.name + ": warning: the face is small (" + std::to_string(static_cast<int>(inter_ocular(l))) +

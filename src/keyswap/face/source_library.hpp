@@ -22,6 +22,7 @@
 #include "keyswap/face/face_analyser.hpp"
 #include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/mesh.hpp"
+#include "keyswap/face/reprojection.hpp"
 
 namespace keyswap::face {
 
@@ -42,6 +43,7 @@ struct SourceFace {
     bool mirrored = false;  // the mirrored copy of photo `name`
     HeadPose pose;          // fitted on `landmarks`
     std::array<float, kMeshPoints> visibility{};  // of each mesh point in `pose`
+    SourceAtlas atlas;      // the photo's pixel for each point of the generic head (reprojection.hpp)
 };
 
 // A face's yaw from its landmarks alone, in [-1, 1]: (nose-to-left-jaw - nose-to-right-jaw) /

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keyswap/face/mesh.hpp"
+#include "keyswap/face/reprojection.hpp"
 
 namespace keyswap::face {
 
@@ -19,10 +20,15 @@ public:
     // Requires: `dst` in region pixels (origin at the region's top-left), `src` in source-image
     // pixels, `tris` index triples into both. Ensures: map sized `size`.
     void build(const Mesh& dst, const Mesh& src, const std::vector<cv::Vec3i>& tris, cv::Size size);
+    // The same from a dense mesh (reprojection.hpp): its triangles drawn in their order, so a
+    // later (nearer) one covers an earlier; pixels outside all of them take the similarity
+    // between the meshes `dst` (region pixels) and `src`.
+    void build(const DenseMesh& dense, const Mesh& dst, const Mesh& src, cv::Size size);
     // Samples `source` (any type) through the map into `out` (bilinear).
     void apply(const cv::Mat& source, cv::Mat& out) const;
 
 private:
+    void fill_similarity(const Mesh& dst, const Mesh& src, cv::Size size);
     cv::Mat map_;  // CV_32FC2: source x, y per region pixel
 };
 
