@@ -260,6 +260,55 @@ TEST(FaceLight, NoTraceOfTheTargetsEyes) {
     }
 }
 
+
+// Tints `rgb` as a coloured light would: per-channel gains on linear RGB.
+cv::Mat under_light(const cv::Mat& rgb, cv::Vec3f gains) {
+    cv::Mat f, out;
+    rgb.convertTo(f, CV_32F, 1.0 / 255.0);
+    cv::pow(f, 2.2, f);
+    f = f.mul(cv::Scalar(gains[0], gains[1], gains[2]));
+    cv::pow(f, 1.0 / 2.2, f);
+    f.convertTo(out, CV_8U, 255.0);
+    return out;
+}
+
+// Mean |a| + |b| difference (Lab, 8-bit units) between two RGB images where `mask` is set.
+double chroma_error(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
+    cv::Mat la, lb, d;
+    cv::cvtColor(a, la, cv::COLOR_RGB2Lab);
+    cv::cvtColor(b, lb, cv::COLOR_RGB2Lab);
+    cv::absdiff(la, lb, d);
+    const cv::Scalar m = cv::mean(d, mask);
+    return m[1] + m[2];
+}
+
+// A person swapped onto their own photo under a coloured light: the truth is the photo under
+// that light. The light's colour must reach the skin, and brows, eyes and nostrils must stay
+// dark greys and browns of that light, not be painted with the skin's whole shift (a cool light
+// on warm skin moves b far: applied at a brow's lightness that is blue).
+TEST(FaceLight, DarkFeaturesUnderAColouredLightKeepTheirOwnColour) {
+    for (const char* photo : {"faces/obama.jpg", "faces/people/rose_leslie_1.jpg"}) {
+        for (cv::Vec3f gains : {cv::Vec3f(0.7f, 0.9f, 1.4f), cv::Vec3f(1.3f, 0.75f, 1.2f)}) {
+            const Aligned a = aligned(photo, photo);
+            const cv::Mat truth = under_light(a.source, gains);
+            cv::Mat out = a.source.clone();
+            ColourMatcher cm;
+            cm.match(out, truth, a.area, 0.0f, true);
+            cv::Mat grey, dark, skin;
+            cv::cvtColor(a.source, grey, cv::COLOR_RGB2GRAY);
+            const double mean = cv::mean(grey, a.area)[0];
+            cv::compare(grey, 0.55 * mean, dark, cv::CMP_LT);
+            cv::bitwise_and(dark, a.area, dark);
+            cv::compare(grey, 0.9 * mean, skin, cv::CMP_GT);
+            cv::bitwise_and(skin, a.area, skin);
+            ASSERT_GT(cv::countNonZero(dark), 100) << photo;
+            const double e_dark = chroma_error(out, truth, dark), e_skin = chroma_error(out, truth, skin);
+            const double cast = chroma_error(a.source, truth, dark);  // what the light did to them
+            EXPECT_LT(e_skin, 3.0) << photo << ": the light's colour reaches the skin";
+            EXPECT_LT(e_dark, 0.5 * cast) << photo << ": dark features take the light's colour, in proportion";
+        }
+    }
+}
 }  // namespace
 
 // The source photo's own hair inside its face outline (a fringe over the forehead) is not

@@ -3,8 +3,43 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 namespace keyswap::face {
+
+namespace {
+// Spread of channel `c` inside `area` around its best plane over the image (x, y): the colour
+// of the face itself, without a gradient of coloured light across it. Sampled on a grid of
+// about 48x48 points whatever the face's size.
+double detrended_sd(const cv::Mat& lab, const cv::Mat& area, int c) {
+    const cv::Rect box = cv::boundingRect(area);
+    if (box.width < 2 || box.height < 2) return 0;
+    const int step = std::max(1, std::max(box.width, box.height) / 48);
+    cv::Matx33d ata = cv::Matx33d::zeros();
+    cv::Vec3d atb(0, 0, 0);
+    std::vector<cv::Vec3f> pts;  // u, v, value
+    for (int y = box.y; y < box.br().y; y += step) {
+        const auto* a = area.ptr<std::uint8_t>(y);
+        const auto* p = lab.ptr<cv::Vec3f>(y);
+        for (int x = box.x; x < box.br().x; x += step)
+            if (a[x]) pts.push_back({static_cast<float>(x - box.x) / box.width, static_cast<float>(y - box.y) / box.height, p[x][c]});
+    }
+    if (pts.size() < 8) return 0;
+    for (const auto& q : pts) {
+        const cv::Vec3d b(1, q[0], q[1]);
+        ata += b * b.t();
+        atb += b * static_cast<double>(q[2]);
+    }
+    cv::Vec3d k;
+    if (!cv::solve(ata, atb, k, cv::DECOMP_CHOLESKY)) return 0;
+    double ss = 0;
+    for (const auto& q : pts) {
+        const double r = q[2] - (k[0] + k[1] * q[0] + k[2] * q[1]);
+        ss += r * r;
+    }
+    return std::sqrt(ss / static_cast<double>(pts.size()));
+}
+}  // namespace
 
 void ColourMatcher::add_shading(const cv::Mat& area, float sigma) {
     // Lightness only: chroma differences at this scale are mostly identity (beard, make-up).
@@ -121,8 +156,9 @@ void ColourMatcher::add_light(const cv::Mat& area) {
                 for (int k = 0; k < (c == 0 ? 6 : 3); ++k) f[c] += coef[c][k] * b[k];
             // At most a factor of two either way: beyond that the fit is extrapolating.
             r[x][0] *= static_cast<float>(std::exp(std::clamp(f[0], -0.7, 0.7)));
-            r[x][1] += static_cast<float>(f[1]);
-            r[x][2] += static_cast<float>(f[2]);
+            const float w = shade_.empty() ? 1.0f : shade_.at<float>(y, x);
+            r[x][1] += w * static_cast<float>(f[1]);
+            r[x][2] += w * static_cast<float>(f[2]);
         }
     }
 }
@@ -140,6 +176,11 @@ void ColourMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat&
     for (int c = 0; c < 3; ++c) {
         // Bounded gain: a grey source (no chroma spread) must not have its noise amplified.
         double g = std::clamp(st[c] / std::max(ss[c], 1e-3), 0.5, 2.0);
+        // With the light fit, chroma's spread is compared without the light's gradient: under a
+        // magenta key and a green fill the target's chroma spreads far, and stretching the
+        // source's own chroma to it turns brows and lips teal or purple. The fit adds the
+        // gradient itself.
+        if (light && c > 0) g = std::clamp(detrended_sd(t_, area, c) / std::max(detrended_sd(s_, area, c), 1e-3), 0.5, 2.0);
         // With the light fit, lightness keeps the source's own contrast (its features): the
         // target's lightness spread includes its beard, brows and shadows, and stretching the
         // source to it blows out one side of the face. The fit then sets the level and slope.
@@ -147,10 +188,29 @@ void ColourMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat&
         gain[c] = static_cast<float>(g);
         offset[c] = static_cast<float>(mt[c] - g * ms[c]);
     }
+    // Light multiplies what a surface reflects, so a colour cast moves a dark pixel's Lab chroma
+    // less than a bright one's (a, b scale with lightness at a given hue): a brow under a
+    // cool light is a dark cool grey, where an equal shift of a and b would paint it blue. With
+    // the light fit, each pixel's chroma shift is scaled by its lightness over the face's mean
+    // (at most 1, so skin at or above the mean takes the whole shift).
+    shade_.release();
+    if (light) {
+        shade_.create(s_.size(), CV_32F);
+        const float inv = 1.0f / static_cast<float>(std::max(ms[0], 1.0));
+        for (int y = 0; y < s_.rows; ++y) {
+            const auto* r = s_.ptr<cv::Vec3f>(y);
+            float* w = shade_.ptr<float>(y);
+            for (int x = 0; x < s_.cols; ++x) w[x] = std::min(1.0f, r[x][0] * inv);
+        }
+    }
     for (int y = 0; y < s_.rows; ++y) {
         auto* r = s_.ptr<cv::Vec3f>(y);
-        for (int x = 0; x < s_.cols; ++x)
-            for (int c = 0; c < 3; ++c) r[x][c] = r[x][c] * gain[c] + offset[c];
+        const float* w = light ? shade_.ptr<float>(y) : nullptr;
+        for (int x = 0; x < s_.cols; ++x) {
+            r[x][0] = r[x][0] * gain[0] + offset[0];
+            const float k = w ? w[x] : 1.0f;
+            for (int c = 1; c < 3; ++c) r[x][c] += k * (r[x][c] * (gain[c] - 1.0f) + offset[c]);
+        }
     }
     if (shading_sigma > 0.5f) add_shading(area, shading_sigma);
     if (light) add_light(area);

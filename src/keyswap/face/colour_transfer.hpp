@@ -30,7 +30,7 @@ public:
 private:
     void add_shading(const cv::Mat& area, float sigma);
     void add_light(const cv::Mat& area);
-    cv::Mat s_, t_, ls_, lt_, areaf_, small_, blur_s_, blur_t_, blur_a_, core_;
+    cv::Mat s_, t_, ls_, lt_, areaf_, small_, blur_s_, blur_t_, blur_a_, core_, shade_;
 };
 
 }  // namespace keyswap::face
