@@ -8,6 +8,7 @@
 #include "face_test_util.hpp"
 #include "keyswap/core/error.hpp"
 #include "keyswap/face/colour_transfer.hpp"
+#include "keyswap/face/detail_match.hpp"
 #include "keyswap/face/face_swapper.hpp"
 #include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
@@ -306,6 +307,39 @@ TEST(FaceLight, DarkFeaturesUnderAColouredLightKeepTheirOwnColour) {
             const double cast = chroma_error(a.source, truth, dark);  // what the light did to them
             EXPECT_LT(e_skin, 3.0) << photo << ": the light's colour reaches the skin";
             EXPECT_LT(e_dark, 0.5 * cast) << photo << ": dark features take the light's colour, in proportion";
+        }
+    }
+}
+
+// A sharp source on an out-of-focus target: the swap must come out as soft as the target's
+// face, not pasted on sharp. A person swapped onto their own photo blurred by a known amount is
+// the ground truth: the matcher finds about that blur and the result is near the target.
+TEST(FaceDetail, ASoftTargetGetsASoftFaceAndASharpOneStaysSharp) {
+    for (const char* photo : {"faces/obama.jpg", "faces/people/alex_lacamoire_1.jpg"}) {
+        const Aligned a = aligned(photo, photo);
+        const float sigma = std::max(1.0f, inter_ocular(a.ls) / 60.0f);
+        for (float blur : {0.0f, 2.0f, 3.5f, 6.0f}) {
+            cv::Mat target = a.source.clone();
+            if (blur > 0) cv::GaussianBlur(a.source, target, cv::Size(0, 0), blur);
+            cv::Mat out = a.source.clone();
+            DetailMatcher dm;
+            dm.match(out, target, a.area, sigma);
+            cv::Mat d0, d1;
+            cv::absdiff(a.source, target, d0);
+            cv::absdiff(out, target, d1);
+            const double before = cv::mean(d0, a.area)[0], after = cv::mean(d1, a.area)[0];
+            if (blur == 0) {
+                EXPECT_EQ(dm.last_blur(), 0.0f) << photo << ": a sharp target is not blurred";
+                EXPECT_LT(after, 1.0) << photo;
+            } else {
+                // The bands reach 4 sigma (a fifteenth of the eye distance): beyond about 3 sigma
+                // of blur the amount is no longer told apart, but the face is still made soft.
+                if (blur <= 3 * sigma) {
+                    EXPECT_NEAR(dm.last_blur(), blur, 0.35f * blur) << photo << " blurred by " << blur;
+                }
+                EXPECT_GT(dm.last_blur(), std::min(blur, 3 * sigma) * 0.65f) << photo << " blurred by " << blur;
+                EXPECT_LT(after, 0.5 * before) << photo << " blurred by " << blur << ": " << before << " -> " << after;
+            }
         }
     }
 }

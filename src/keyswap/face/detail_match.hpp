@@ -9,6 +9,10 @@
 // unsharp mask when the result is softer, a blend towards the blurred image when it is
 // sharper. Only the amount of detail is taken from the target, never the detail itself, so
 // none of the target's features carry over.
+// A target much softer than the source (out of focus, moving, a small or heavily compressed
+// face) has lost more than fine detail: first the source is blurred by the amount whose
+// sharpness profile (the ratios of detail in octave bands, which do not depend on how
+// contrasted the features are) is nearest the target's, then the fine band is matched.
 // Thread safety: `DetailMatcher` keeps scratch buffers; one per swapper.
 #include <opencv2/core.hpp>
 
@@ -19,9 +23,14 @@ public:
     // Requires: source and target CV_8UC3 of one size; area CV_8U (non-zero = face); sigma > 0.
     // Ensures: source corrected in place; returns the gain applied to its detail (1 = none).
     float match(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float sigma);
+    // The blur (px) the last match applied before the gain; 0 = none.
+    float last_blur() const { return last_blur_; }
 
 private:
-    cv::Mat gs_, gt_, bs_, bt_, blur3_;
+    float match_blur(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float sigma);
+    cv::Vec2d profile(const cv::Mat& grey, const cv::Mat& area, float sigma, float extra);
+    cv::Mat gs_, gt_, bs_, bt_, blur3_, fs_, ft_, levels_[4];
+    float last_blur_ = 0;
 };
 
 }  // namespace keyswap::face
