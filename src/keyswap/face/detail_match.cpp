@@ -13,10 +13,11 @@ constexpr float kMaxGain = 2.5f;
 constexpr float kDeadBand = 0.1f;
 // Blur matching: a target whose fine-to-coarse detail ratio is below the source's by more than
 // this (log units: a third) is softer than the fine-band gain can follow (defocus, motion, a
-// small or compressed face); the source is blurred by the step (in units of sigma) whose
-// profile is nearest the target's.
+// small or compressed face); the source is blurred by the amount (searched from 1 to about 6
+// sigma) whose profile is nearest the target's.
 constexpr double kSofter = 0.4;
-constexpr float kBlurSteps[] = {0.7f, 1.0f, 1.5f, 2.0f, 2.5f, 3.0f, 4.0f, 6.0f};
+// Profiles this close (L1, log units) to those the last blur was found for reuse it.
+constexpr double kSameProfile = 0.1;
 
 // Standard deviation of (grey - blurred grey) over the area.
 double detail(const cv::Mat& grey, const cv::Mat& blurred, const cv::Mat& area) {
@@ -45,26 +46,70 @@ cv::Vec2d DetailMatcher::profile(const cv::Mat& grey, const cv::Mat& area, float
     return {std::log(e[0] / e[2]), std::log(e[1] / e[2])};
 }
 
+float DetailMatcher::search_blur(const cv::Vec2d& want, const cv::Vec2d& have, float sg) {
+    auto miss = [&](float b) {
+        const cv::Vec2d p = profile(fs_, area_small_, sg, b * sg);
+        return std::abs(p[0] - want[0]) + std::abs(p[1] - want[1]);
+    };
+    // Coarse steps an octave apart, then half an octave either side of the best.
+    float best = 0;
+    double best_d = std::abs(have[0] - want[0]) + std::abs(have[1] - want[1]);
+    for (float b : {1.0f, 2.0f, 4.0f}) {
+        const double d = miss(b);
+        if (d < best_d) best_d = d, best = b;
+    }
+    if (best > 0)
+        for (float b : {best * 0.7f, best * 1.4f}) {
+            const double d = miss(b);
+            if (d < best_d) best_d = d, best = b;
+        }
+    return best;
+}
+
 float DetailMatcher::match_blur(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float sigma) {
-    gs_.convertTo(fs_, CV_32F);
-    gt_.convertTo(ft_, CV_32F);
-    const cv::Vec2d want = profile(ft_, area, sigma, 0);
-    const cv::Vec2d have = profile(fs_, area, sigma, 0);
+    // Measured on the area's box at about one pixel per sigma: the profile is a ratio of
+    // octave bands, which a shrink by sigma keeps, and a face at 1080p costs what one at 360p does.
+    const cv::Rect box = cv::boundingRect(area);
+    if (box.width < 16 || box.height < 16) return 0.0f;
+    const double f = std::max(1.0, static_cast<double>(sigma));
+    const float sg = static_cast<float>(sigma / f);
+    const cv::Size small(std::max(8, static_cast<int>(box.width / f)), std::max(8, static_cast<int>(box.height / f)));
+    cv::resize(gs_(box), fs_, small, 0, 0, cv::INTER_AREA);
+    cv::resize(gt_(box), ft_, small, 0, 0, cv::INTER_AREA);
+    cv::resize(area(box), area_small_, small, 0, 0, cv::INTER_NEAREST);
+    fs_.convertTo(fs_, CV_32F);
+    ft_.convertTo(ft_, CV_32F);
+    const cv::Vec2d want = profile(ft_, area_small_, sg, 0);
+    const cv::Vec2d have = profile(fs_, area_small_, sg, 0);
     // Only a target clearly softer than the source (its fine bands weaker by a third) is
     // matched by blurring: the fine-band gain below covers small differences and grain.
     if (want[0] > have[0] - kSofter) return 0.0f;
+    // In a video the target's softness and the source's sharpness change slowly: while both
+    // profiles stay where they were when the blur was last found, that blur still fits.
+    const bool same = searched_ && cv::norm(want - last_want_, cv::NORM_L1) < kSameProfile &&
+                      cv::norm(have - last_have_, cv::NORM_L1) < kSameProfile;
     float best = 0;
-    double best_d = std::abs(have[0] - want[0]) + std::abs(have[1] - want[1]);
-    for (float b : kBlurSteps) {
-        const cv::Vec2d p = profile(fs_, area, sigma, b * sigma);
-        const double d = std::abs(p[0] - want[0]) + std::abs(p[1] - want[1]);
-        if (d < best_d) best_d = d, best = b * sigma;
+    if (same) {
+        best = last_px_ / sigma;
+    } else {
+        best = search_blur(want, have, sg);
+        last_want_ = want, last_have_ = have, last_px_ = best * sigma, searched_ = true;
     }
-    if (best > 0) {
-        cv::GaussianBlur(source, source, cv::Size(0, 0), best);
+    const float px = best * sigma;  // back in the image's pixels
+    if (px > 0) {
+        // A wide blur runs on the picture shrunk so that it is about 2 px there: the same
+        // softness for a fraction of the work (what it removes is what a shrink removes).
+        const double k = std::max(1.0, px / 2.0);
+        if (k > 1.5) {
+            cv::resize(source, blur3_, cv::Size(), 1.0 / k, 1.0 / k, cv::INTER_AREA);
+            cv::GaussianBlur(blur3_, blur3_, cv::Size(0, 0), std::sqrt(std::max(0.25, px * px / (k * k) - 0.25)));
+            cv::resize(blur3_, source, source.size(), 0, 0, cv::INTER_LINEAR);
+        } else {
+            cv::GaussianBlur(source, source, cv::Size(0, 0), px);
+        }
         cv::cvtColor(source, gs_, cv::COLOR_RGB2GRAY);
     }
-    return best;
+    return px;
 }
 
 float DetailMatcher::match(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float sigma) {

@@ -29,8 +29,12 @@ public:
 private:
     float match_blur(cv::Mat& source, const cv::Mat& target, const cv::Mat& area, float sigma);
     cv::Vec2d profile(const cv::Mat& grey, const cv::Mat& area, float sigma, float extra);
-    cv::Mat gs_, gt_, bs_, bt_, blur3_, fs_, ft_, levels_[4];
+    float search_blur(const cv::Vec2d& want, const cv::Vec2d& have, float sg);
+    cv::Mat gs_, gt_, bs_, bt_, blur3_, fs_, ft_, area_small_, levels_[4];
     float last_blur_ = 0;
+    cv::Vec2d last_want_, last_have_;  // the profiles the last searched blur was found for
+    float last_px_ = 0;
+    bool searched_ = false;
 };
 
 }  // namespace keyswap::face
