@@ -6,11 +6,16 @@
 
 namespace keyswap {
 
-FileWatcher::FileWatcher(std::filesystem::path file, Reload reload, Report report, std::chrono::milliseconds period)
-    : file_(std::move(file)), reload_(std::move(reload)), report_(std::move(report)), period_(period), last_(stamp()) {
-    std::ifstream in(file_, std::ios::binary);
-    if (in) last_text_.assign(std::istreambuf_iterator<char>(in), {});
+namespace {
+// The file's whole text; empty when it cannot be read (gone, or being replaced).
+std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
 }
+}  // namespace
+
+FileWatcher::FileWatcher(std::filesystem::path file, Reload reload, Report report, std::chrono::milliseconds period)
+    : file_(std::move(file)), reload_(std::move(reload)), report_(std::move(report)), period_(period), last_(stamp()), last_text_(read_text(file_)) {}
 
 FileWatcher::~FileWatcher() { stop(); }
 
@@ -32,13 +37,8 @@ bool FileWatcher::poll() {
     if (!now.exists) return false;  // being replaced; read it when it is back
     // A writer that truncates and then writes changes the stamp twice, and a poll between the
     // two can already read the finished text: comparing text makes that one reload, not two.
-    std::string text;
-    {
-        std::ifstream in(file_, std::ios::binary);
-        if (!in) return false;
-        text.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    if (text.empty()) return false;  // truncated for a rewrite: the text follows
+    std::string text = read_text(file_);
+    if (text.empty()) return false;  // unreadable, or truncated for a rewrite: the text follows
     if (text == last_text_) return false;
     last_text_ = std::move(text);
     try {

@@ -47,13 +47,10 @@ cv::Vec2d DetailMatcher::profile(const cv::Mat& grey, const cv::Mat& area, float
 }
 
 float DetailMatcher::search_blur(const cv::Vec2d& want, const cv::Vec2d& have, float sg) {
-    auto miss = [&](float b) {
-        const cv::Vec2d p = profile(fs_, area_small_, sg, b * sg);
-        return std::abs(p[0] - want[0]) + std::abs(p[1] - want[1]);
-    };
+    auto miss = [&](float b) { return cv::norm(profile(fs_, area_small_, sg, b * sg) - want, cv::NORM_L1); };
     // Coarse steps an octave apart, then half an octave either side of the best.
     float best = 0;
-    double best_d = std::abs(have[0] - want[0]) + std::abs(have[1] - want[1]);
+    double best_d = cv::norm(have - want, cv::NORM_L1);
     for (float b : {1.0f, 2.0f, 4.0f}) {
         const double d = miss(b);
         if (d < best_d) best_d = d, best = b;

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <opencv2/calib3d.hpp>
-#include <opencv2/imgproc.hpp>
+
+#include "keyswap/face/model_plane.hpp"
+#include "keyswap/face/raster.hpp"
 
 namespace keyswap::face {
 
@@ -107,54 +108,25 @@ float round_head(float x, float y) {
 // head_depth as a table over the frontal plane (the mesh's extent with a margin, 1/64 eye
 // distance per cell): the generic head never changes, so it is rasterised once.
 struct DepthTable {
-    static constexpr float kX0 = -1.5f, kY0 = -1.4f, kStep = 1.0f / 64.0f;
-    static constexpr int kW = 193, kH = 244;  // to x = 1.5, y = 2.4
-    std::vector<float> z;
-    DepthTable() : z(static_cast<std::size_t>(kW) * kH) {
+    static constexpr ModelPlane kPlane{-1.5f, -1.4f, 1.0f / 64.0f, 193, 244};  // to x = 1.5, y = 2.4
+    cv::Mat z{kPlane.size(), CV_32F, cv::Scalar(0)};
+    DepthTable() {
         const auto& h = mean_head();
-        cv::Mat inside(kH, kW, CV_8U, cv::Scalar(255));  // 0 = inside the mesh (distanceTransform's seeds)
+        cv::Mat outside(kPlane.size(), CV_8U, cv::Scalar(255));
         Mesh flat{};
-        for (int i = 0; i < kMeshPoints; ++i) flat[i] = {(h[i].x - kX0) / kStep, (h[i].y - kY0) / kStep};
+        for (int i = 0; i < kMeshPoints; ++i) flat[i] = kPlane.cell({h[i].x, h[i].y});
         for (const cv::Vec3i& t : triangulate(flat)) {
-            const cv::Point2f a = flat[t[0]], b = flat[t[1]], c = flat[t[2]];
-            const float den = (b.y - c.y) * (a.x - c.x) + (c.x - b.x) * (a.y - c.y);
-            if (std::abs(den) < 1e-6f) continue;
             // Flat depth minus the flat ellipsoid: the detail the round head does not have.
             float off[3];
             for (int k = 0; k < 3; ++k) off[k] = h[t[k]].z + round_head(h[t[k]].x, h[t[k]].y);
-            const int x0 = std::max(0, static_cast<int>(std::floor(std::min({a.x, b.x, c.x}))));
-            const int x1 = std::min(kW - 1, static_cast<int>(std::ceil(std::max({a.x, b.x, c.x}))));
-            const int y0 = std::max(0, static_cast<int>(std::floor(std::min({a.y, b.y, c.y}))));
-            const int y1 = std::min(kH - 1, static_cast<int>(std::ceil(std::max({a.y, b.y, c.y}))));
-            for (int y = y0; y <= y1; ++y)
-                for (int x = x0; x <= x1; ++x) {
-                    const float l0 = ((b.y - c.y) * (x - c.x) + (c.x - b.x) * (y - c.y)) / den;
-                    const float l1 = ((c.y - a.y) * (x - c.x) + (a.x - c.x) * (y - c.y)) / den;
-                    const float l2 = 1.0f - l0 - l1;
-                    if (l0 < -1e-4f || l1 < -1e-4f || l2 < -1e-4f) continue;
-                    z[idx(x, y)] = l0 * off[0] + l1 * off[1] + l2 * off[2] - round_head(kX0 + x * kStep, kY0 + y * kStep);
-                    inside.at<std::uint8_t>(y, x) = 0;
-                }
+            raster_triangle(flat[t[0]], flat[t[1]], flat[t[2]], kPlane.size(), [&](int y, int x, float l0, float l1, float l2) {
+                const cv::Point2f m = kPlane.model(x, y);
+                z.at<float>(y, x) = l0 * off[0] + l1 * off[1] + l2 * off[2] - round_head(m.x, m.y);
+                outside.at<std::uint8_t>(y, x) = 0;
+            });
         }
         // Outside the mesh, the nearest point inside's depth: no step where a lookup straddles it.
-        cv::Mat dist, labels;
-        cv::distanceTransform(inside, dist, labels, cv::DIST_L2, cv::DIST_MASK_5, cv::DIST_LABEL_PIXEL);
-        std::vector<float> by_label(z.size() + 1, 0.0f);
-        for (int r = 0; r < kH; ++r)
-            for (int c = 0; c < kW; ++c)
-                if (!inside.at<std::uint8_t>(r, c)) by_label[static_cast<std::size_t>(labels.at<int>(r, c))] = z[idx(c, r)];
-        for (int r = 0; r < kH; ++r)
-            for (int c = 0; c < kW; ++c)
-                if (inside.at<std::uint8_t>(r, c)) z[idx(c, r)] = by_label[static_cast<std::size_t>(labels.at<int>(r, c))];
-    }
-    static std::size_t idx(int c, int r) { return static_cast<std::size_t>(r) * kW + static_cast<std::size_t>(c); }
-    float at(cv::Point2f m) const {
-        const float fx = std::clamp((m.x - kX0) / kStep, 0.0f, kW - 1.001f), fy = std::clamp((m.y - kY0) / kStep, 0.0f, kH - 1.001f);
-        const int c = static_cast<int>(fx), r = static_cast<int>(fy);
-        const float ax = fx - c, ay = fy - r;
-        const float top = z[idx(c, r)] + ax * (z[idx(c + 1, r)] - z[idx(c, r)]);
-        const float bot = z[idx(c, r + 1)] + ax * (z[idx(c + 1, r + 1)] - z[idx(c, r + 1)]);
-        return top + ay * (bot - top);
+        fill_from_nearest(z, outside);
     }
 };
 
@@ -205,7 +177,7 @@ HeadPose estimate_pose(const Landmarks& l) {
 
 float head_depth(cv::Point2f model) {
     static const DepthTable table;
-    return table.at(model);
+    return sample<float>(table.z, DepthTable::kPlane, model);
 }
 
 cv::Point2f project(const HeadPose& pose, const cv::Point3f& model) {

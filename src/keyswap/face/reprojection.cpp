@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <opencv2/imgproc.hpp>
+
+#include "keyswap/face/model_plane.hpp"
+#include "keyswap/face/raster.hpp"
 
 namespace keyswap::face {
 
@@ -16,8 +18,7 @@ constexpr int kSilhouetteSteps = 24;
 // projection is followed to about a pixel on a 1080p face, few enough to cost nothing.
 constexpr int kSplit = 4;
 // The atlas's model-plane grid (eye distances): the mesh's extent with a margin.
-constexpr float kX0 = -1.5f, kY0 = -1.4f, kStep = 1.0f / 48.0f;
-constexpr int kCols = 145, kRows = 183;
+constexpr ModelPlane kPlane{-1.5f, -1.4f, 1.0f / 48.0f, 145, 183};
 
 cv::Point3f on_head(cv::Point2f m) { return {m.x, m.y, head_depth(m)}; }
 
@@ -76,50 +77,23 @@ HeadFit fit_head(const Mesh& mesh, const HeadPose& pose) {
 cv::Point2f place(const HeadFit& fit, cv::Point2f m, cv::Point2f offset) { return project(fit.pose, on_head(m)) + offset; }
 
 void SourceAtlas::build(const HeadFit& fit, const std::vector<cv::Vec3i>& tris) {
-    table_.create(kRows, kCols, CV_32FC2);
-    cv::Mat missing(kRows, kCols, CV_8U, cv::Scalar(255));
+    table_.create(kPlane.size(), CV_32FC2);
+    cv::Mat missing(kPlane.size(), CV_8U, cv::Scalar(255));
     for (const cv::Vec3i& t : tris) {
-        cv::Point2f g[3];
-        for (int k = 0; k < 3; ++k) g[k] = {(fit.model[t[k]].x - kX0) / kStep, (fit.model[t[k]].y - kY0) / kStep};
-        const float den = cross(g[0], g[1], g[2]);
-        if (std::abs(den) < 1e-6f) continue;
-        const int x0 = std::max(0, static_cast<int>(std::floor(std::min({g[0].x, g[1].x, g[2].x}))));
-        const int x1 = std::min(kCols - 1, static_cast<int>(std::ceil(std::max({g[0].x, g[1].x, g[2].x}))));
-        const int y0 = std::max(0, static_cast<int>(std::floor(std::min({g[0].y, g[1].y, g[2].y}))));
-        const int y1 = std::min(kRows - 1, static_cast<int>(std::ceil(std::max({g[0].y, g[1].y, g[2].y}))));
-        for (int y = y0; y <= y1; ++y)
-            for (int x = x0; x <= x1; ++x) {
-                const cv::Point2f p(static_cast<float>(x), static_cast<float>(y));
-                const float l0 = cross(p, g[1], g[2]) / den, l1 = cross(g[0], p, g[2]) / den, l2 = 1.0f - l0 - l1;
-                if (l0 < -1e-4f || l1 < -1e-4f || l2 < -1e-4f) continue;
-                const cv::Point2f off = fit.offset[t[0]] * l0 + fit.offset[t[1]] * l1 + fit.offset[t[2]] * l2;
-                const cv::Point2f s = place(fit, {kX0 + x * kStep, kY0 + y * kStep}, off);
-                table_.at<cv::Vec2f>(y, x) = {s.x, s.y};
-                missing.at<std::uint8_t>(y, x) = 0;
-            }
+        const cv::Point2f ga = kPlane.cell(fit.model[t[0]]), gb = kPlane.cell(fit.model[t[1]]), gc = kPlane.cell(fit.model[t[2]]);
+        raster_triangle(ga, gb, gc, kPlane.size(), [&](int y, int x, float l0, float l1, float l2) {
+            const cv::Point2f off = fit.offset[t[0]] * l0 + fit.offset[t[1]] * l1 + fit.offset[t[2]] * l2;
+            const cv::Point2f s = place(fit, kPlane.model(x, y), off);
+            table_.at<cv::Vec2f>(y, x) = {s.x, s.y};
+            missing.at<std::uint8_t>(y, x) = 0;
+        });
     }
     // Model points the photo does not show take the nearest shown one's pixel.
-    const int n_missing = cv::countNonZero(missing);
-    if (n_missing == 0 || n_missing == kRows * kCols) return;
-    cv::Mat dist, labels;
-    cv::distanceTransform(missing, dist, labels, cv::DIST_L2, cv::DIST_MASK_5, cv::DIST_LABEL_PIXEL);
-    std::vector<cv::Vec2f> by_label(static_cast<std::size_t>(kRows) * kCols + 1);
-    for (int y = 0; y < kRows; ++y)
-        for (int x = 0; x < kCols; ++x)
-            if (!missing.at<std::uint8_t>(y, x)) by_label[static_cast<std::size_t>(labels.at<int>(y, x))] = table_.at<cv::Vec2f>(y, x);
-    for (int y = 0; y < kRows; ++y)
-        for (int x = 0; x < kCols; ++x)
-            if (missing.at<std::uint8_t>(y, x)) table_.at<cv::Vec2f>(y, x) = by_label[static_cast<std::size_t>(labels.at<int>(y, x))];
+    fill_from_nearest(table_, missing);
 }
 
 cv::Point2f SourceAtlas::at(cv::Point2f m) const {
-    const float fx = std::clamp((m.x - kX0) / kStep, 0.0f, kCols - 1.001f), fy = std::clamp((m.y - kY0) / kStep, 0.0f, kRows - 1.001f);
-    const int c = static_cast<int>(fx), r = static_cast<int>(fy);
-    const float ax = fx - c, ay = fy - r;
-    const cv::Vec2f* r0 = table_.ptr<cv::Vec2f>(r);
-    const cv::Vec2f* r1 = table_.ptr<cv::Vec2f>(r + 1);
-    const cv::Vec2f top = r0[c] + ax * (r0[c + 1] - r0[c]), bot = r1[c] + ax * (r1[c + 1] - r1[c]);
-    const cv::Vec2f v = top + ay * (bot - top);
+    const cv::Vec2f v = sample<cv::Vec2f>(table_, kPlane, m);
     return {v[0], v[1]};
 }
 
