@@ -23,6 +23,7 @@
 #include <string>
 
 #include "keyswap/face/face_swapper.hpp"
+#include "keyswap/face/head_pose.hpp"
 
 using namespace keyswap;
 using namespace keyswap::face;
@@ -153,8 +154,19 @@ cv::Mat tile(const cv::Mat& img, const cv::Rect& r, int h) {
 struct Row {
     std::string name;
     float d_src = 0, d_other = -1, d_tgt = 0, d_src_tgt = 0, lm = -1, mad = -1;
+    float pose = -1, eyes = -1, mouth = -1;  // pose and expression kept: see expression_of
     bool found = false;
 };
+
+// Expression, free of the face's proportions: each eye's opening over its width (averaged),
+// and the inner lips' opening over the eye distance.
+std::pair<float, float> expression_of(const Landmarks& l) {
+    const auto eye = [&](int a) {
+        const float h = 0.5f * float(cv::norm(l[a + 1] - l[a + 5]) + cv::norm(l[a + 2] - l[a + 4]));
+        return h / std::max(1e-3f, float(cv::norm(l[a + 3] - l[a])));
+    };
+    return {0.5f * (eye(36) + eye(42)), float(cv::norm(l[66] - l[62])) / std::max(1e-3f, inter_ocular(l))};
+}
 
 }  // namespace
 
@@ -247,6 +259,14 @@ int main(int argc, char** argv) {
                 double err = 0;
                 for (int i = 0; i < kLandmarks; ++i) err += cv::norm(lo[i] - lt[i]);
                 row.lm = float(err / (kLandmarks * iod));
+                // Pose (mean |difference| of yaw, pitch, roll, degrees) and expression kept: what
+                // the landmark error mixes with the face's proportions, which --face-shape moves.
+                const HeadPose po = estimate_pose(lo), pt = estimate_pose(lt);
+                row.pose = float((std::abs(po.yaw - pt.yaw) + std::abs(po.pitch - pt.pitch) + std::abs(po.roll - pt.roll)) / 3);
+                const auto [eo_open, mo_open] = expression_of(lo);
+                const auto [et_open, mt_open] = expression_of(lt);
+                row.eyes = std::abs(eo_open - et_open);
+                row.mouth = std::abs(mo_open - mt_open);
                 if (!other.empty()) {
                     const cv::Mat o = load_face(an, other);
                     const auto ofaces = faces_by_size(an, o);
@@ -271,16 +291,16 @@ int main(int argc, char** argv) {
                 cv::hconcat(std::vector<cv::Mat>{tile(src, rs, px), tile(tgt, rt, px), tile(out, rt, px)}, sheet);
                 cv::imwrite(outdir + "/" + name + ".jpg", sheet, {cv::IMWRITE_JPEG_QUALITY, 88});
             }
-            std::printf("%-26s d_src %.3f  d_other %s  d_tgt %.3f  (src-tgt %.3f)  lm %.4f  found %d  occMAD %s\n",
+            std::printf("%-26s d_src %.3f  d_other %s  d_tgt %.3f  (src-tgt %.3f)  lm %.4f  found %d  occMAD %s  pose %.1f  eyes %.3f  mouth %.3f\n",
                         name.c_str(), row.d_src, row.d_other < 0 ? "  -  " : cv::format("%.3f", row.d_other).c_str(),
                         row.d_tgt, row.d_src_tgt, row.lm, row.found,
-                        row.mad < 0 ? "-" : cv::format("%.2f", row.mad).c_str());
+                        row.mad < 0 ? "-" : cv::format("%.2f", row.mad).c_str(), row.pose, row.eyes, row.mouth);
             std::fflush(stdout);
             rows.push_back(row);
         }
         // Summary against the targets.
         int n = 0, under = 0, nearer = 0, found = 0, lm_ok = 0, nother = 0, nocc = 0;
-        double sum = 0, sum_other = 0, sum_lm = 0, max_mad = 0, sum_mad = 0;
+        double sum = 0, sum_other = 0, sum_lm = 0, max_mad = 0, sum_mad = 0, sum_pose = 0, sum_eyes = 0, sum_mouth = 0;
         for (auto& r : rows) {
             ++n;
             found += r.found;
@@ -289,14 +309,17 @@ int main(int argc, char** argv) {
             under += r.d_src < 0.6f;
             nearer += r.d_src < r.d_tgt;
             sum_lm += r.lm;
+            sum_pose += r.pose, sum_eyes += r.eyes, sum_mouth += r.mouth;
             lm_ok += r.lm <= 0.05f;
             if (r.d_other >= 0) sum_other += r.d_other, ++nother;
             if (r.mad >= 0) sum_mad += r.mad, max_mad = std::max(max_mad, double(r.mad)), ++nocc;
         }
         std::printf("\nSUMMARY pairs %d | found %d | d_src mean %.3f, <0.6 in %d | nearer source than target %d | "
-                    "d_other mean %.3f (%d) | landmarks mean %.4f IOD, <=0.05 in %d | occluder MAD mean %.2f max %.2f (%d)\n",
+                    "d_other mean %.3f (%d) | landmarks mean %.4f IOD, <=0.05 in %d | occluder MAD mean %.2f max %.2f (%d) | "
+                    "kept: pose %.2f deg, eye opening %.3f, mouth opening %.3f IOD\n",
                     n, found, found ? sum / found : 0.0, under, nearer, nother ? sum_other / nother : 0.0, nother,
-                    found ? sum_lm / found : 0.0, lm_ok, nocc ? sum_mad / nocc : 0.0, max_mad, nocc);
+                    found ? sum_lm / found : 0.0, lm_ok, nocc ? sum_mad / nocc : 0.0, max_mad, nocc,
+                    found ? sum_pose / found : 0.0, found ? sum_eyes / found : 0.0, found ? sum_mouth / found : 0.0);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "face_devset: %s\n", e.what());
         return 1;

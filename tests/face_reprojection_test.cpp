@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "head_view.hpp"
 #include "keyswap/face/reprojection.hpp"
 #include "keyswap/face/warp.hpp"
 
@@ -15,17 +16,7 @@ namespace {
 constexpr int kSize = 400;
 constexpr double kIod = 80;  // px per eye distance in the rendered views
 
-// A camera at `yaw` degrees (+ = nose toward the image's right) looking at the generic head.
-HeadPose view(double yaw) {
-    HeadPose p;
-    const double a = -yaw * CV_PI / 180;
-    p.rotation = cv::Matx33d(std::cos(a), 0, std::sin(a), 0, 1, 0, -std::sin(a), 0, std::cos(a));
-    p.translation = {0, -0.5, 12};
-    p.focal = 12 * kIod;
-    p.centre = {kSize / 2.0, kSize / 2.0};
-    p.fitted = true;
-    return p;
-}
+HeadPose view(double yaw) { return keyswap::test::head_view(yaw, kIod, {kSize / 2.0, kSize / 2.0}); }
 
 // The mesh a landmark detector reports for the head in `pose`: outline points on the silhouette
 // (fit_head's model points depend on the pose only), the rest where the head's points project.

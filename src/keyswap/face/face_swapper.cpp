@@ -183,7 +183,7 @@ struct FaceSwapper::Impl {
     ColourMatcher colour;
     DetailMatcher detail;
     ShapeWarp shape;
-    cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped, combined,
+    cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped,
         coverage, restored, restored_cover;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
@@ -292,27 +292,34 @@ struct FaceSwapper::Impl {
         // Shape transfer: the face is drawn on landmarks moved toward the source's proportions,
         // and the target's own pixels around it move along (see shape_transfer.hpp).
         const Mesh before = make_mesh(t.smooth);
-        const Landmarks shaped = s.face_shape > 0 ? transfer_shape(t.smooth, src.landmarks, static_cast<float>(s.face_shape)) : t.smooth;
+        const Landmarks shaped = s.face_shape > 0 ? transfer_shape(t.smooth, estimate_pose(t.smooth), src.landmarks, src.pose,
+                                                                   static_cast<float>(s.face_shape))
+                                                  : t.smooth;
         const Mesh mesh = make_mesh(shaped);
         float moved = 0;
         for (int i = 0; i < kMeshPoints; ++i) moved = std::max(moved, static_cast<float>(cv::norm(mesh[i] - before[i])));
         const bool reshape = moved > 0.25f;
-        // The region holds the mesh, and with a reshape the ring where the displacement fades.
         const cv::Rect2f mb = bounds(mesh) | bounds(before);
-        const int margin = reshape ? static_cast<int>(0.8f * iod) + 2 : 2;
-        const cv::Rect roi = cv::Rect(cv::Point(static_cast<int>(mb.x) - margin, static_cast<int>(mb.y) - margin),
-                                      cv::Point(static_cast<int>(mb.br().x) + margin + 1, static_cast<int>(mb.br().y) + margin + 1)) &
-                             cv::Rect(0, 0, frame.rgba.width(), frame.rgba.height());
+        const auto around = [&](int margin) {
+            return cv::Rect(cv::Point(static_cast<int>(mb.x) - margin, static_cast<int>(mb.y) - margin),
+                            cv::Point(static_cast<int>(mb.br().x) + margin + 1, static_cast<int>(mb.br().y) + margin + 1)) &
+                   cv::Rect(0, 0, frame.rgba.width(), frame.rgba.height());
+        };
+        const cv::Rect roi = around(2);
         if (roi.width < 8 || roi.height < 8) return false;
         const Mesh local = shifted(mesh, cv::Point2f(roi.tl()));
 
         const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
-        cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
         if (reshape) {
-            shape.build(shifted(before, cv::Point2f(roi.tl())), local, roi.size(), iod);
+            // The target's own pixels move first, over the ring where the displacement fades
+            // too; the swap then works on the face's region of the moved frame.
+            const cv::Rect ring = around(static_cast<int>(0.8f * iod) + 2);
+            cv::cvtColor(full(ring), target, cv::COLOR_RGBA2RGB);
+            shape.build(shifted(before, cv::Point2f(ring.tl())), shifted(mesh, cv::Point2f(ring.tl())), ring.size(), iod);
             shape.apply(target, reshaped);
-            std::swap(target, reshaped);
+            blend_region(frame.rgba.view(), ring, reshaped, shape.support(), matte, pool);
         }
+        cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
         const Landmarks local_landmarks = landmarks_of(local);
         if (neural) {
             // The generator redraws the target's own face (its pose, expression, light), so
@@ -372,21 +379,7 @@ struct FaceSwapper::Impl {
         swap_ms += sw.ms();
 
         sw.reset();
-        if (reshape) {
-            // The moved target around the face, the face inside; written wherever either changed.
-            const cv::Mat& w = weight;
-            for (int y = 0; y < roi.height; ++y) {
-                auto* o = warped.ptr<cv::Vec3b>(y);
-                const auto* tg = target.ptr<cv::Vec3b>(y);
-                const float* wr = w.ptr<float>(y);
-                for (int x = 0; x < roi.width; ++x)
-                    for (int c = 0; c < 3; ++c) o[x][c] = cv::saturate_cast<std::uint8_t>(tg[x][c] + wr[x] * (o[x][c] - tg[x][c]));
-            }
-            cv::max(w, shape.support(), combined);
-            blend_region(frame.rgba.view(), roi, warped, combined, matte, pool);
-        } else {
-            blend_region(frame.rgba.view(), roi, warped, weight, matte, pool);
-        }
+        blend_region(frame.rgba.view(), roi, warped, weight, matte, pool);
         blend_ms += sw.ms();
         if (enhancer) enhance(frame, roi, local_landmarks, weight, matte, pool);
         return true;
