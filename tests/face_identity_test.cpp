@@ -110,6 +110,10 @@ TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
     FaceSettings s;
     s.occlusion = true;
     Frame with = swapped(s, source, target);
+    // The shape transfer moves the target's pixels around the face, but not what is in front.
+    s.face_shape = 0.4;
+    Frame reshaped = swapped(s, source, target);
+    s.face_shape = 0;
     s.occlusion = false;
     Frame without = swapped(s, source, target);
     auto mad = [&](Frame& f) {
@@ -121,6 +125,7 @@ TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
     // The limit: under 2 levels inside the frame (was ~5 while the rims over the brows
     // were swapped).
     EXPECT_LT(mad(with), 2.0);
+    EXPECT_LT(mad(reshaped), 2.0);
     EXPECT_GT(mad(without), 20.0);  // the plain face mask paints them over: the check can fail
     // The face itself is still swapped.
     cv::Mat diff;

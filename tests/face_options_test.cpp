@@ -117,23 +117,27 @@ TEST_F(FaceOptions, MasksReplaceTheirPartOfTheFace) {
     const ImageU8 before = load_rgba("faces/obama.jpg");
     const Landmarks l = shared_analyser().analyse(before.view()).at(0).raw;
     const float nose_y = l[33].y;  // bottom of the nose
-    auto above_below = [&](MaskArea m) {
-        FaceSettings s;
-        s.mask = m;
-        const Result r = swap_with(s, "faces/obama.jpg");
-        const cv::Rect2f box = r.boxes.at(0);
-        cv::Rect2f top = box, bottom = box;
-        top.height = nose_y - box.y;
-        bottom.y = nose_y, bottom.height = box.y + box.height - nose_y + box.height * 0.3f;
-        return std::pair{changed_in(before, r.frame.rgba, top), changed_in(before, r.frame.rgba, bottom)};
-    };
-    const auto face = above_below(MaskArea::Face), upper = above_below(MaskArea::Upper),
-               lower = above_below(MaskArea::Lower), eyes = above_below(MaskArea::EyesNose);
-    EXPECT_GT(face.first, 1000);
-    EXPECT_GT(face.second, 1000);
-    EXPECT_GT(upper.first, 4 * upper.second) << "upper replaced mostly below the nose";
-    EXPECT_GT(lower.second, 4 * lower.first) << "lower replaced mostly above the nose";
-    EXPECT_LT(eyes.first + eyes.second, (face.first + face.second) * 3 / 4) << "eyes-nose replaced as much as the face";
+    for (double shape : {0.0, 0.4}) {
+        SCOPED_TRACE(testing::Message() << "face shape " << shape);
+        auto above_below = [&](MaskArea m) {
+            FaceSettings s;
+            s.mask = m;
+            s.face_shape = shape;  // the transfer moves only the features of the mask's part
+            const Result r = swap_with(s, "faces/obama.jpg");
+            const cv::Rect2f box = r.boxes.at(0);
+            cv::Rect2f top = box, bottom = box;
+            top.height = nose_y - box.y;
+            bottom.y = nose_y, bottom.height = box.y + box.height - nose_y + box.height * 0.3f;
+            return std::pair{changed_in(before, r.frame.rgba, top), changed_in(before, r.frame.rgba, bottom)};
+        };
+        const auto face = above_below(MaskArea::Face), upper = above_below(MaskArea::Upper),
+                   lower = above_below(MaskArea::Lower), eyes = above_below(MaskArea::EyesNose);
+        EXPECT_GT(face.first, 1000);
+        EXPECT_GT(face.second, 1000);
+        EXPECT_GT(upper.first, 4 * upper.second) << "upper replaced mostly below the nose";
+        EXPECT_GT(lower.second, 4 * lower.first) << "lower replaced mostly above the nose";
+        EXPECT_LT(eyes.first + eyes.second, (face.first + face.second) * 3 / 4) << "eyes-nose replaced as much as the face";
+    }
 }
 
 // Mean RGB inside the face's central box.

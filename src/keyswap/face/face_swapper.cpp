@@ -63,7 +63,9 @@ const ParamTable<FaceSettings>& face_params() {
         {"blend", "Blend", "Feathered mask blend, or Poisson (seamless, slower).", choice(&S::blend, kBlendModeNames), ParamType::Choice, 0, 0,
          "", true},
         {"face-shape", "Face shape",
-         "Move the target's face proportions (jaw, chin, nose, eyes, mouth position) toward the source's; 0 = keep the target's.",
+         "Move the target's face proportions (jaw, chin, nose, eyes, mouth position) toward the source's, turned heads too; "
+         "0 = keep the target's. Moves the pixels around the face (not occluders or a kept mouth); whole-face mask, classic "
+         "swapper only.",
          &S::face_shape, ParamType::Float, 0, 1},
         {"reproject", "3D warp",
          "Carry the source face onto the target through a 3D head, so a turned head keeps its round shape and its far "
@@ -184,6 +186,7 @@ struct FaceSwapper::Impl {
     DetailMatcher detail;
     ShapeWarp shape;
     cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped,
+        ring_target, ring_weight, held, held_ramp,
         coverage, restored, restored_cover;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
@@ -291,10 +294,14 @@ struct FaceSwapper::Impl {
         const SourceFace& src = library.faces()[t.source];
         // Shape transfer: the face is drawn on landmarks moved toward the source's proportions,
         // and the target's own pixels around it move along (see shape_transfer.hpp).
+        // Only the classic swap is reshaped: a generator redraws the target's own face from its
+        // crop, and reshaping that input only distorts what it sees.
         const Mesh before = make_mesh(t.smooth);
-        const Landmarks shaped = s.face_shape > 0 ? transfer_shape(t.smooth, estimate_pose(t.smooth), src.landmarks, src.pose,
-                                                                   static_cast<float>(s.face_shape))
-                                                  : t.smooth;
+        const Landmarks shaped = s.face_shape > 0 && !neural
+                                     ? within_area(transfer_shape(t.smooth, estimate_pose(t.smooth), src.landmarks, src.pose,
+                                                                  static_cast<float>(s.face_shape)),
+                                                   t.smooth, s.mask, s.keep_mouth)
+                                     : t.smooth;
         const Mesh mesh = make_mesh(shaped);
         float moved = 0;
         for (int i = 0; i < kMeshPoints; ++i) moved = std::max(moved, static_cast<float>(cv::norm(mesh[i] - before[i])));
@@ -310,14 +317,45 @@ struct FaceSwapper::Impl {
         const Mesh local = shifted(mesh, cv::Point2f(roi.tl()));
 
         const cv::Mat full(frame.rgba.height(), frame.rgba.width(), CV_8UC4, frame.rgba.data());
+        const float feather = std::max(1.0f, static_cast<float>(s.feather) * iod);
+        // Whatever covers the target's face stays: everywhere with --occlusion; otherwise only
+        // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
+        // An occlusion model is loaded to be used: it implies --occlusion.
+        const bool whole_face = s.occlusion || !s.occlusion_model.empty();
+        bool occlusion_found = false;
         if (reshape) {
-            // The target's own pixels move first, over the ring where the displacement fades
-            // too; the swap then works on the face's region of the moved frame.
+            // What stays where it is: occluders (found on the target as it was, on its own
+            // mesh) and, with keep-mouth, the inner mouth; the rest of the target's pixels move
+            // first, over the ring where the displacement fades too, and the swap then works
+            // on the face's region of the moved frame.
+            cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
+            const Mesh before_local = shifted(before, cv::Point2f(roi.tl()));
+            held.create(roi.size(), CV_8U);
+            held.setTo(0);
+            if (whole_face) {
+                masks.render(s.mask, 0.0f, before_local, feather, roi.size());
+                occlusion->estimate(target, before_local, masks.hard(), OcclusionRegion::Face, occluded);
+                occluded.copyTo(held);
+                occlusion_found = true;
+            }
+            if (s.keep_mouth) cv::fillPoly(held, std::vector{inner_mouth_polygon(before_local)}, cv::Scalar(255));
             const cv::Rect ring = around(static_cast<int>(0.8f * iod) + 2);
-            cv::cvtColor(full(ring), target, cv::COLOR_RGBA2RGB);
+            cv::cvtColor(full(ring), ring_target, cv::COLOR_RGBA2RGB);
             shape.build(shifted(before, cv::Point2f(ring.tl())), shifted(mesh, cv::Point2f(ring.tl())), ring.size(), iod);
-            shape.apply(target, reshaped);
-            blend_region(frame.rgba.view(), ring, reshaped, shape.support(), matte, pool);
+            shape.apply(ring_target, reshaped);
+            shape.support().copyTo(ring_weight);
+            if (cv::countNonZero(held) > 0) {
+                // Held pixels and their anti-aliased edge (a little beyond what the estimate
+                // marks) are not written at all; the move ramps back in over a few pixels.
+                const float edge = std::max(1.0f, 0.03f * iod);
+                cv::distanceTransform(held == 0, held_ramp, cv::DIST_L2, 3);
+                held_ramp.convertTo(held_ramp, CV_32F, 1.0 / std::max(1.0f, 0.075f * iod), -edge / std::max(1.0f, 0.075f * iod));
+                cv::max(held_ramp, 0.0, held_ramp);
+                cv::min(held_ramp, 1.0, held_ramp);
+                cv::Mat inner = ring_weight(roi - ring.tl());
+                cv::multiply(inner, held_ramp, inner);
+            }
+            blend_region(frame.rgba.view(), ring, reshaped, ring_weight, matte, pool);
         }
         cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
         const Landmarks local_landmarks = landmarks_of(local);
@@ -345,15 +383,11 @@ struct FaceSwapper::Impl {
         swap_ms += sw.ms();
 
         sw.reset();
-        const float feather = std::max(1.0f, static_cast<float>(s.feather) * iod);
         masks.render(s.mask, neural ? (s.keep_mouth ? 1.0f : 0.0f) : mouth_kept(t.smooth, src.landmarks), local, feather,
                      roi.size());
-        // Whatever covers the target's face stays: everywhere with --occlusion; otherwise only
-        // above the brows, so the mask stops at the hairline instead of pasting skin over hair.
-        // An occlusion model is loaded to be used: it implies --occlusion.
-        const bool whole_face = s.occlusion || !s.occlusion_model.empty();
-        occlusion->estimate(target, local, masks.hard(), whole_face ? OcclusionRegion::Face : OcclusionRegion::Forehead,
-                            occluded);
+        if (!occlusion_found)
+            occlusion->estimate(target, local, masks.hard(), whole_face ? OcclusionRegion::Face : OcclusionRegion::Forehead,
+                                occluded);
         // Nor is the source's own hair or background inside its outline pasted over the face.
         cv::compare(warped_usable, 128, unusable, cv::CMP_LT);
         cv::bitwise_and(unusable, masks.hard(), unusable);

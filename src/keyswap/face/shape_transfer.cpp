@@ -144,6 +144,14 @@ Landmarks transfer_shape(const Landmarks& target, const HeadPose& target_pose, c
     return out;
 }
 
+Landmarks within_area(const Landmarks& shaped, const Landmarks& target, MaskArea area, bool keep_mouth) {
+    if (area != MaskArea::Face) return target;
+    Landmarks out = shaped;
+    if (keep_mouth)
+        for (int i = 48; i < kLandmarks; ++i) out[i] = target[i];
+    return out;
+}
+
 void ShapeWarp::build(const Mesh& from, const Mesh& to, cv::Size size, float iod) {
     // Normalised Gaussian weights of the mesh points' displacements, plus a constant "no
     // motion" weight, so the field is the points' motion near the face and falls to zero

@@ -20,6 +20,7 @@
 #include <opencv2/core.hpp>
 
 #include "keyswap/face/head_pose.hpp"
+#include "keyswap/face/masks.hpp"
 #include "keyswap/face/mesh.hpp"
 
 namespace keyswap::face {
@@ -30,6 +31,11 @@ Landmarks transfer_shape(const Landmarks& target, const Landmarks& source, float
 // Ensures: amount 0 returns `target`.
 Landmarks transfer_shape(const Landmarks& target, const HeadPose& target_pose, const Landmarks& source, const HeadPose& source_pose,
                          float amount);
+
+// What of `shaped` a swap of this area may use: all of it for the whole face (less the mouth
+// when the target's is kept), none for the partial areas, because moving a feature moves the
+// pixels around it, which a partial swap promises to leave as they are.
+Landmarks within_area(const Landmarks& shaped, const Landmarks& target, MaskArea area, bool keep_mouth);
 
 // A face's landmarks on the generic head's frontal plane (eye distances): where on the head
 // each one is, as its pose and the head's surface say. Per point: the image-from-plane
