@@ -130,3 +130,22 @@ TEST(FaceShape, TheShapeWarpMovesPixelsAtTheFaceAndNotFarAway) {
     EXPECT_LT(warp.support().at<float>(200, 20), 0.05f);
     EXPECT_GT(warp.support().at<float>(cvRound(to[4].y), cvRound(to[4].x)), 0.9f);
 }
+
+// Landmarks a detector should never give (a face squeezed to a line, a few pixels wide) still
+// give finite landmarks near the face, never NaN or points thrown across the frame.
+TEST(FaceShape, DegenerateFacesStayFinite) {
+    const HeadPose sp = view(0);
+    const Landmarks source = seen(proportions(true), sp, false);
+    Landmarks line{}, tiny{};
+    for (int i = 0; i < kLandmarks; ++i) {
+        line[i] = {100.0f + static_cast<float>(i), 50.0f};
+        tiny[i] = source[i] * 0.01f + cv::Point2f(300, 300);
+    }
+    for (const Landmarks& target : {line, tiny}) {
+        const Landmarks out = transfer_shape(target, estimate_pose(target), source, sp, 1.0f);
+        for (int i = 0; i < kLandmarks; ++i) {
+            ASSERT_TRUE(std::isfinite(out[i].x) && std::isfinite(out[i].y)) << "point " << i;
+            EXPECT_LT(cv::norm(out[i] - target[i]), 2.0 * std::max(1.0f, inter_ocular(target)) + 1e-3) << "point " << i;
+        }
+    }
+}

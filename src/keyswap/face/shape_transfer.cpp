@@ -141,6 +141,11 @@ Landmarks transfer_shape(const Landmarks& target, const HeadPose& target_pose, c
         const cv::Vec2f m = ft.jacobian[i] * cv::Vec2f(d.x, d.y);
         out[i] = (target[i] + cv::Point2f(m[0], m[1])) * (1.0f - flat) + flat_out[i] * flat;
     }
+    // A degenerate fit (a face a few pixels wide, landmarks on a line) must not throw the mesh
+    // away: keep the target's shape then.
+    for (const cv::Point2f& p : out)
+        if (!std::isfinite(p.x) || !std::isfinite(p.y) || cv::norm(p - target[&p - out.data()]) > 2.0f * inter_ocular(target))
+            return target;
     return out;
 }
 
