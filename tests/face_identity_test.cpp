@@ -102,6 +102,36 @@ TEST(FaceSourcePhoto, SmallSourceFaceIsWarnedAbout) {
     EXPECT_NE(swapper.library().notes()[0].find("tiny.jpg: warning: the face is small"), std::string::npos);
 }
 
+// A photo fine on its own (no "small" note) can still be far too small for the face it lands
+// on: enlarged 4x, the swap is soft. Said once, naming the photo, when it happens; not for a
+// photo of about the target's size.
+TEST(FaceSourcePhoto, ASourceEnlargedOntoAMuchLargerFaceIsWarnedAboutOnce) {
+    const ImageU8 target = test::load_rgba("faces/biden2.jpg");
+    const float target_iod = inter_ocular(largest(test::shared_analyser().analyse(target.view())).raw);
+    const ImageU8 full = test::load_rgba("faces/obama.jpg");
+    const float full_iod = inter_ocular(largest(test::shared_analyser().analyse(full.view())).raw);
+    ASSERT_LT(target_iod / full_iod, 2.5f);
+    const int small_side = static_cast<int>(std::max(full.width(), full.height()) * (target_iod / 4.0f) / full_iod);
+    for (const bool small : {true, false}) {
+        FaceSwapper swapper(FaceSettings{}, {{small ? "small.jpg" : "large.jpg", small ? load_small("faces/obama.jpg", small_side) : full}});
+        ASSERT_TRUE(swapper.library().notes().empty()) << swapper.library().notes()[0];
+        ThreadPool pool(2);
+        std::vector<std::string> notes;
+        for (int i = 0; i < 2; ++i) {
+            Frame f;
+            f.rgba = target;
+            ASSERT_EQ(swapper.process(f, nullptr, pool).swapped, 1);
+            for (auto& n : swapper.take_notes()) notes.push_back(n);
+        }
+        if (small) {
+            ASSERT_EQ(notes.size(), 1u);
+            EXPECT_NE(notes[0].find("small.jpg: warning: its face is enlarged 4."), std::string::npos) << notes[0];
+        } else {
+            EXPECT_TRUE(notes.empty()) << notes[0];
+        }
+    }
+}
+
 TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
     ImageU8 target = load_small("faces/biden2.jpg", 600);
     const Landmarks lt = largest(test::shared_analyser().analyse(target.view())).raw;

@@ -1,6 +1,8 @@
 #include "keyswap/face/face_swapper.hpp"
 
 #include <optional>
+#include <set>
+#include <utility>
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/core/error.hpp"
@@ -128,6 +130,9 @@ constexpr float kMouthRamp = 0.08f;
 // kEyeRamp further below.
 constexpr float kEyeSquash = 0.85f;
 constexpr float kEyeRamp = 0.25f;
+// A source face enlarged more than this onto a target face gives a visibly soft swap, however
+// its detail is matched afterwards (the warp has nothing finer than the photo's pixels).
+constexpr float kSoftEnlarge = 2.5f;
 constexpr float kMirrorStart = 0.2f;
 constexpr float kMirrorRange = 0.4f;
 constexpr float kMirrorYaw = 10.0f;
@@ -185,6 +190,10 @@ struct FaceSwapper::Impl {
     ColourMatcher colour;
     DetailMatcher detail;
     ShapeWarp shape;
+    // Notes found while swapping (a source photo too small for the face it lands on), once per
+    // photo, until the caller takes them.
+    std::vector<std::string> notes;
+    std::set<std::string> warned_soft;
     cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped,
         ring_target, ring_weight, held, held_ramp,
         coverage, restored, restored_cover;
@@ -292,6 +301,14 @@ struct FaceSwapper::Impl {
         if (iod < 6.0f) return false;  // too small to show anything but blur
         t.source = library.best_match(t.smooth, t.source);
         const SourceFace& src = library.faces()[t.source];
+        if (!neural && !enhancer) {
+            const float enlarge = iod / std::max(1.0f, inter_ocular(src.landmarks));
+            if (enlarge > kSoftEnlarge && warned_soft.insert(src.name).second)
+                notes.push_back(src.name + cv::format(": warning: its face is enlarged %.1fx onto a face %d px between the eyes "
+                                                      "(%d px in the photo), so the swap is soft; a larger photo, or --enhance, "
+                                                      "gives a sharper one",
+                                                      enlarge, static_cast<int>(iod), static_cast<int>(inter_ocular(src.landmarks))));
+        }
         // Shape transfer: the face is drawn on landmarks moved toward the source's proportions,
         // and the target's own pixels around it move along (see shape_transfer.hpp).
         // Only the classic swap is reshaped: a generator redraws the target's own face from its
@@ -481,5 +498,6 @@ void FaceSwapper::reset() {
 
 const std::vector<Track>& FaceSwapper::tracks() const { return impl_->analyser.tracks(); }
 const SourceLibrary& FaceSwapper::library() const { return impl_->library; }
+std::vector<std::string> FaceSwapper::take_notes() { return std::exchange(impl_->notes, {}); }
 
 }  // namespace keyswap::face

@@ -122,6 +122,9 @@ public:
     // The analysis of the last processed frame (tracks with smoothed landmarks), for overlays.
     const std::vector<Track>& tracks() const;
     const SourceLibrary& library() const;
+    // Warnings found while swapping, each once (a source photo whose face is enlarged so much
+    // the swap is soft, naming the photo); taking them empties the list.
+    std::vector<std::string> take_notes();
 
 private:
     struct Impl;

@@ -236,6 +236,7 @@ void FramePass::process(Frame& frame) {
     }
     if (swapper_) {
         const auto r = swapper_->process(frame, matte, pool_, &times_);
+        for (const auto& note : swapper_->take_notes()) std::fprintf(stderr, "keyswap: %s\n", note.c_str());
         if (r.found > 0 && !frame.warm_up) ++summary_.frames_with_faces;
         if (!frame.warm_up) summary_.faces_swapped += r.swapped;
     }
