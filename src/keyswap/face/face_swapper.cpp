@@ -133,6 +133,9 @@ constexpr float kEyeRamp = 0.25f;
 // A source face enlarged more than this onto a target face gives a visibly soft swap, however
 // its detail is matched afterwards (the warp has nothing finer than the photo's pixels).
 constexpr float kSoftEnlarge = 2.5f;
+// Around an occluder the swap (and a reshape) ramps back in over this many eye distances: its
+// anti-aliased edge needs the same room whatever the face's feather is.
+constexpr float kOccluderRamp = 0.075f;
 constexpr float kMirrorStart = 0.2f;
 constexpr float kMirrorRange = 0.4f;
 constexpr float kMirrorYaw = 10.0f;
@@ -302,12 +305,13 @@ struct FaceSwapper::Impl {
         t.source = library.best_match(t.smooth, t.source);
         const SourceFace& src = library.faces()[t.source];
         if (!neural && !enhancer) {
-            const float enlarge = iod / std::max(1.0f, inter_ocular(src.landmarks));
+            const float src_iod = inter_ocular(src.landmarks);
+            const float enlarge = iod / std::max(1.0f, src_iod);
             if (enlarge > kSoftEnlarge && warned_soft.insert(src.name).second)
                 notes.push_back(src.name + cv::format(": warning: its face is enlarged %.1fx onto a face %d px between the eyes "
                                                       "(%d px in the photo), so the swap is soft; a larger photo, or --enhance, "
                                                       "gives a sharper one",
-                                                      enlarge, static_cast<int>(iod), static_cast<int>(inter_ocular(src.landmarks))));
+                                                      enlarge, static_cast<int>(iod), static_cast<int>(src_iod)));
         }
         // Shape transfer: the face is drawn on landmarks moved toward the source's proportions,
         // and the target's own pixels around it move along (see shape_transfer.hpp).
@@ -345,31 +349,35 @@ struct FaceSwapper::Impl {
             // mesh) and, with keep-mouth, the inner mouth; the rest of the target's pixels move
             // first, over the ring where the displacement fades too, and the swap then works
             // on the face's region of the moved frame.
-            cv::cvtColor(full(roi), target, cv::COLOR_RGBA2RGB);
-            const Mesh before_local = shifted(before, cv::Point2f(roi.tl()));
-            held.create(roi.size(), CV_8U);
-            held.setTo(0);
-            if (whole_face) {
-                masks.render(s.mask, 0.0f, before_local, feather, roi.size());
-                occlusion->estimate(target, before_local, masks.hard(), OcclusionRegion::Face, occluded);
-                occluded.copyTo(held);
-                occlusion_found = true;
-            }
-            if (s.keep_mouth) cv::fillPoly(held, std::vector{inner_mouth_polygon(before_local)}, cv::Scalar(255));
             const cv::Rect ring = around(static_cast<int>(0.8f * iod) + 2);
             cv::cvtColor(full(ring), ring_target, cv::COLOR_RGBA2RGB);
+            const cv::Rect face_in_ring = roi - ring.tl();
             shape.build(shifted(before, cv::Point2f(ring.tl())), shifted(mesh, cv::Point2f(ring.tl())), ring.size(), iod);
             shape.apply(ring_target, reshaped);
             shape.support().copyTo(ring_weight);
-            if (cv::countNonZero(held) > 0) {
+            const bool holding = whole_face || s.keep_mouth;
+            if (holding) {
+                const Mesh before_local = shifted(before, cv::Point2f(roi.tl()));
+                held.create(roi.size(), CV_8U);
+                held.setTo(0);
+                if (whole_face) {
+                    ring_target(face_in_ring).copyTo(target);  // the target as it was
+                    masks.render(s.mask, 0.0f, before_local, feather, roi.size());
+                    occlusion->estimate(target, before_local, masks.hard(), OcclusionRegion::Face, occluded);
+                    occluded.copyTo(held);
+                    occlusion_found = true;
+                }
+                if (s.keep_mouth) cv::fillPoly(held, std::vector{inner_mouth_polygon(before_local)}, cv::Scalar(255));
+            }
+            if (holding && cv::countNonZero(held) > 0) {
                 // Held pixels and their anti-aliased edge (a little beyond what the estimate
                 // marks) are not written at all; the move ramps back in over a few pixels.
-                const float edge = std::max(1.0f, 0.03f * iod);
+                const float edge = std::max(1.0f, 0.03f * iod), ramp = std::max(1.0f, kOccluderRamp * iod);
                 cv::distanceTransform(held == 0, held_ramp, cv::DIST_L2, 3);
-                held_ramp.convertTo(held_ramp, CV_32F, 1.0 / std::max(1.0f, 0.075f * iod), -edge / std::max(1.0f, 0.075f * iod));
+                held_ramp.convertTo(held_ramp, CV_32F, 1.0 / ramp, -edge / ramp);
                 cv::max(held_ramp, 0.0, held_ramp);
                 cv::min(held_ramp, 1.0, held_ramp);
-                cv::Mat inner = ring_weight(roi - ring.tl());
+                cv::Mat inner = ring_weight(face_in_ring);
                 cv::multiply(inner, held_ramp, inner);
             }
             blend_region(frame.rgba.view(), ring, reshaped, ring_weight, matte, pool);
@@ -410,9 +418,7 @@ struct FaceSwapper::Impl {
         cv::bitwise_and(unusable, masks.hard(), unusable);
         cv::bitwise_or(occluded, unusable, occluded);
         target.copyTo(warped, unusable);  // so no blend (Poisson's gradients included) sees the source's hair
-        // The ramp around occluders is fixed in eye distances (not the feather): an occluder's
-        // anti-aliased edge needs the same room whatever the face's edge does.
-        masks.exclude(occluded, std::max(1.0f, 0.075f * iod));
+        masks.exclude(occluded, std::max(1.0f, kOccluderRamp * iod));
         // The swap's weight: the masks', times where a neural swapper's crop reached.
         const cv::Mat weight = neural ? masks.weight().mul(coverage) : masks.weight();
         blend_ms += sw.ms();

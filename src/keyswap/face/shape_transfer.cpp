@@ -143,9 +143,9 @@ Landmarks transfer_shape(const Landmarks& target, const HeadPose& target_pose, c
     }
     // A degenerate fit (a face a few pixels wide, landmarks on a line) must not throw the mesh
     // away: keep the target's shape then.
-    for (const cv::Point2f& p : out)
-        if (!std::isfinite(p.x) || !std::isfinite(p.y) || cv::norm(p - target[&p - out.data()]) > 2.0f * inter_ocular(target))
-            return target;
+    const float reach = 2.0f * inter_ocular(target);
+    for (int i = 0; i < kLandmarks; ++i)
+        if (!std::isfinite(out[i].x) || !std::isfinite(out[i].y) || cv::norm(out[i] - target[i]) > reach) return target;
     return out;
 }
 
