@@ -19,6 +19,7 @@
 #include "keyswap/face/face_swapper.hpp"
 #include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/mouth_interior.hpp"
 #include "keyswap/face/occlusion.hpp"
 #include "keyswap/face/source_library.hpp"
 #include "keyswap/io/media_reader.hpp"
@@ -70,7 +71,8 @@ const Schema<FacesSettings>& faces_schema() {
 
 
 // What the swap would use for this face: the mask's outline (yellow), the pixels the occlusion
-// estimate keeps from the target (tinted magenta), and the fitted head pose.
+// estimate keeps from the target (tinted magenta), the inside of the mouth (outlined cyan: a
+// swap never pastes a source's teeth there), and the fitted head pose.
 void draw_swap_view(cv::Mat& img, const face::Track& t, int thick) {
     const face::Mesh mesh = face::make_mesh(t.smooth);
     std::vector<cv::Point> pts, hull;
@@ -87,6 +89,10 @@ void draw_swap_view(cv::Mat& img, const face::Track& t, int thick) {
     cv::Mat tint(roi.size(), CV_8UC4, cv::Scalar(255, 0, 255, 255)), mixed;
     cv::addWeighted(img(roi), 0.5, tint, 0.5, 0, mixed);
     mixed.copyTo(img(roi), occluded);
+    std::vector<std::vector<cv::Point>> mouth;
+    cv::findContours(face::mouth_interior(rgb, face::shifted(mesh, cv::Point2f(roi.tl()))), mouth, cv::RETR_EXTERNAL,
+                     cv::CHAIN_APPROX_NONE, roi.tl());
+    cv::polylines(img, mouth, true, cv::Scalar(0, 230, 255, 255), 1);
     cv::polylines(img, std::vector<std::vector<cv::Point>>{hull}, true, cv::Scalar(255, 220, 0, 255), thick);
     // Head pose fitted on the generic 3D head: red x (the face's left-to-right), green up,
     // blue out of the face (where it looks), from the nose tip; the angles below the box.

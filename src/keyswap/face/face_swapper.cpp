@@ -11,6 +11,7 @@
 #include "keyswap/face/detail_match.hpp"
 #include "keyswap/face/head_pose.hpp"
 #include "keyswap/face/masks.hpp"
+#include "keyswap/face/mouth_interior.hpp"
 #include "keyswap/face/arcface.hpp"
 #include "keyswap/face/enhancer.hpp"
 #include "keyswap/face/neural_swapper.hpp"
@@ -198,7 +199,7 @@ struct FaceSwapper::Impl {
     std::vector<std::string> notes;
     std::set<std::string> warned_soft;
     cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped,
-        ring_target, ring_weight, held, held_ramp,
+        ring_target, ring_weight, held, held_ramp, warped_mouth, mouth_fade,
         coverage, restored, restored_cover;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
@@ -233,6 +234,13 @@ struct FaceSwapper::Impl {
     float mouth_kept(const Landmarks& target, const Landmarks& source) const {
         if (s.keep_mouth) return 1.0f;
         return std::clamp((mouth_opening(target) - mouth_opening(source)) / kMouthRamp, 0.0f, 1.0f);
+    }
+    // The other way round: how much of the source's inner mouth to leave out, as much as the
+    // source photo's mouth is open wider than the target's. Squeezed into a mouth less open
+    // than its own, the source's teeth (and those the detector's inner lip line cuts through)
+    // would show as a white band on the target's lips.
+    float mouth_squeezed(const Landmarks& target, const Landmarks& source) const {
+        return std::clamp((mouth_opening(source) - mouth_opening(target)) / kMouthRamp, 0.0f, 1.0f);
     }
 
     // Eyes as regions of their own: where the target's eye is more closed than the source's
@@ -367,7 +375,7 @@ struct FaceSwapper::Impl {
                     occluded.copyTo(held);
                     occlusion_found = true;
                 }
-                if (s.keep_mouth) cv::fillPoly(held, std::vector{inner_mouth_polygon(before_local)}, cv::Scalar(255));
+                if (s.keep_mouth) cv::bitwise_or(held, mouth_interior(ring_target(face_in_ring), before_local), held);
             }
             if (holding && cv::countNonZero(held) > 0) {
                 // Held pixels and their anti-aliased edge (a little beyond what the estimate
@@ -408,8 +416,9 @@ struct FaceSwapper::Impl {
         swap_ms += sw.ms();
 
         sw.reset();
-        masks.render(s.mask, neural ? (s.keep_mouth ? 1.0f : 0.0f) : mouth_kept(t.smooth, src.landmarks), local, feather,
-                     roi.size());
+        // The target's mouth is kept by its pixels (teeth the inner lip line cuts through too).
+        const float kept = neural ? (s.keep_mouth ? 1.0f : 0.0f) : mouth_kept(t.smooth, src.landmarks);
+        masks.render(s.mask, kept, local, feather, roi.size(), kept > 0.0f ? mouth_interior(target, local) : cv::Mat());
         if (!occlusion_found)
             occlusion->estimate(target, local, masks.hard(), whole_face ? OcclusionRegion::Face : OcclusionRegion::Forehead,
                                 occluded);
@@ -419,6 +428,14 @@ struct FaceSwapper::Impl {
         cv::bitwise_or(occluded, unusable, occluded);
         target.copyTo(warped, unusable);  // so no blend (Poisson's gradients included) sees the source's hair
         masks.exclude(occluded, std::max(1.0f, kOccluderRamp * iod));
+        if (const float squeezed = neural ? 0.0f : mouth_squeezed(t.smooth, src.landmarks); squeezed > 0.0f) {
+            // Where the source's teeth land, the target's own mouth shows through (softly, so a
+            // mouth opening in a video fades the source's teeth in rather than switching them).
+            warp.apply(src.mouth, warped_mouth);
+            warped_mouth.convertTo(mouth_fade, CV_32F, squeezed / 255.0);
+            cv::GaussianBlur(mouth_fade, mouth_fade, cv::Size(), std::max(0.5, 0.02 * iod));
+            masks.fade(mouth_fade);
+        }
         // The swap's weight: the masks', times where a neural swapper's crop reached.
         const cv::Mat weight = neural ? masks.weight().mul(coverage) : masks.weight();
         blend_ms += sw.ms();

@@ -34,6 +34,12 @@ void MaskRenderer::exclude(const cv::Mat& occluded, float ramp) {
     cv::multiply(weight_, dist_, weight_);
 }
 
+void MaskRenderer::fade(const cv::Mat& amount) {
+    CV_Assert(amount.size() == weight_.size() && amount.type() == CV_32F);
+    cv::subtract(1.0, amount, dist_);
+    cv::multiply(weight_, dist_, weight_);
+}
+
 std::vector<int> area_points(MaskArea area) {
     std::vector<int> v;
     switch (area) {
@@ -69,7 +75,8 @@ float mouth_opening(const Landmarks& l) {
     return gap / std::max(1.0f, inter_ocular(l));
 }
 
-void MaskRenderer::render(MaskArea area, float keep_mouth, const Mesh& mesh, float feather, cv::Size size) {
+void MaskRenderer::render(MaskArea area, float keep_mouth, const Mesh& mesh, float feather, cv::Size size,
+                          const cv::Mat& mouth) {
     std::vector<cv::Point> pts;
     for (int i : area_points(area))
         pts.emplace_back(static_cast<int>(std::lround(mesh[i].x)), static_cast<int>(std::lround(mesh[i].y)));
@@ -81,10 +88,15 @@ void MaskRenderer::render(MaskArea area, float keep_mouth, const Mesh& mesh, flo
     cv::distanceTransform(hard_, weight_, cv::DIST_L2, cv::DIST_MASK_3);
     ramp_mask(weight_, feather);
     if (keep_mouth > 0.0f) {
-        mouth_.create(size, CV_8U);
-        mouth_.setTo(255);
-        const auto lips = inner_mouth_polygon(mesh);
-        cv::fillPoly(mouth_, std::vector<std::vector<cv::Point>>{lips}, 0, cv::LINE_8);
+        if (mouth.empty()) {
+            mouth_.create(size, CV_8U);
+            mouth_.setTo(255);
+            const auto lips = inner_mouth_polygon(mesh);
+            cv::fillPoly(mouth_, std::vector<std::vector<cv::Point>>{lips}, 0, cv::LINE_8);
+        } else {
+            CV_Assert(mouth.size() == size && mouth.type() == CV_8U);
+            cv::bitwise_not(mouth, mouth_);
+        }
         // Distance from the mouth opening: exactly 0 inside it, so those pixels stay the target's.
         cv::distanceTransform(mouth_, dist_, cv::DIST_L2, cv::DIST_MASK_3);
         ramp_mask(dist_, feather * 0.35f);

@@ -8,9 +8,9 @@
 //   eyes-nose brows, eyes and nose only.
 // `hard` is the area (255 inside); `weight` ramps smoothly (smoothstep of the distance to the
 // edge) from 0 on the edge to 1 at `feather` px inside, so the swap never steps at its border.
-// `keep_mouth` in [0,1] scales how much of the target's inner mouth is kept: at 1 the
-// inner-lip polygon is exactly 0 (the target's teeth and tongue stay, bit for bit) and the
-// weight ramps back up outside it.
+// `keep_mouth` in [0,1] scales how much of the target's inner mouth is kept: at 1 the inner
+// mouth (`mouth`, see mouth_interior.hpp; the inner-lip polygon when empty) is exactly 0 (the
+// target's teeth and tongue stay, bit for bit) and the weight ramps back up outside it.
 // Thread safety: `MaskRenderer` keeps scratch buffers; one per swapper.
 #include <array>
 #include <string>
@@ -24,11 +24,15 @@ inline constexpr std::array<const char*, 4> kMaskAreaNames{"face", "upper", "low
 
 class MaskRenderer {
 public:
-    // Requires: mesh in region pixels; feather > 0. Ensures: hard CV_8U, weight CV_32F, both `size`.
-    void render(MaskArea area, float keep_mouth, const Mesh& mesh, float feather, cv::Size size);
+    // Requires: mesh in region pixels; feather > 0; mouth empty or CV_8U of `size`.
+    // Ensures: hard CV_8U, weight CV_32F, both `size`.
+    void render(MaskArea area, float keep_mouth, const Mesh& mesh, float feather, cv::Size size,
+                const cv::Mat& mouth = cv::Mat());
     // Leaves the occluded pixels (CV_8U, 255 = occluder) to the target: weight exactly 0 on
     // them, ramping back up over `ramp` px around them; they also leave `hard`.
     void exclude(const cv::Mat& occluded, float ramp);
+    // Weight times (1 - amount): amount CV_32F of the mask's size, in [0,1].
+    void fade(const cv::Mat& amount);
     const cv::Mat& hard() const { return hard_; }
     const cv::Mat& weight() const { return weight_; }
 

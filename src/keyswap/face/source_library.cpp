@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/face/mouth_interior.hpp"
 #include "keyswap/face/occlusion.hpp"
 
 namespace keyswap::face {
@@ -35,6 +36,7 @@ SourceFace mirrored(const SourceFace& f) {
     m.mirrored = true;
     cv::flip(f.rgb, m.rgb, 1);
     cv::flip(f.usable, m.usable, 1);
+    cv::flip(f.mouth, m.mouth, 1);
     m.landmarks = keyswap::face::mirrored(f.landmarks, static_cast<float>(f.rgb.cols - 1));
     m.mesh = make_mesh(m.landmarks);
     m.triangles = triangulate(m.mesh);
@@ -134,6 +136,7 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
         f.mesh = make_mesh(f.landmarks);
         f.triangles = triangulate(f.mesh);
         f.usable = usable_source_pixels(f.rgb, f.mesh);
+        f.mouth = mouth_interior(f.rgb, f.mesh);
         f.pose = estimate_pose(f.landmarks);
         f.visibility = visibility(f.pose);
         f.atlas.build(fit_head(f.mesh, f.pose), f.triangles);

@@ -36,6 +36,7 @@ struct SourceFace {
     std::string name;
     cv::Mat rgb;     // CV_8UC3 cut-out around the face
     cv::Mat usable;  // CV_8U, rgb's size: 255 = face, 0 = hair or background inside its outline
+    cv::Mat mouth;   // CV_8U, rgb's size: 255 = inside the mouth (teeth and gap, mouth_interior.hpp)
     Landmarks landmarks{};
     Mesh mesh{};
     std::vector<cv::Vec3i> triangles;
