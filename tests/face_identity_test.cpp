@@ -132,7 +132,7 @@ TEST(FaceSourcePhoto, ASourceEnlargedOntoAMuchLargerFaceIsWarnedAboutOnce) {
     }
 }
 
-TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
+TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMaskAndByDefault) {
     ImageU8 target = load_small("faces/biden2.jpg", 600);
     const Landmarks lt = largest(test::shared_analyser().analyse(target.view())).raw;
     const cv::Mat glasses = draw_glasses(target, lt);
@@ -145,6 +145,12 @@ TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
     Frame reshaped = swapped(s, source, target);
     s.face_shape = 0;
     s.occlusion = false;
+    // Without --occlusion a frame found across the nose is kept all the same (keep-glasses).
+    Frame by_default = swapped(s, source, target);
+    s.face_shape = 0.4;
+    Frame by_default_reshaped = swapped(s, source, target);
+    s.face_shape = 0;
+    s.keep_glasses = false;
     Frame without = swapped(s, source, target);
     auto mad = [&](Frame& f) {
         cv::Mat diff;
@@ -156,6 +162,8 @@ TEST(FaceOcclusion, GlassesFramesStayWithOcclusionMask) {
     // were swapped).
     EXPECT_LT(mad(with), 2.0);
     EXPECT_LT(mad(reshaped), 2.0);
+    EXPECT_LT(mad(by_default), 2.0);
+    EXPECT_LT(mad(by_default_reshaped), 2.0);
     EXPECT_GT(mad(without), 20.0);  // the plain face mask paints them over: the check can fail
     // The face itself is still swapped.
     cv::Mat diff;
@@ -179,6 +187,29 @@ TEST(FaceOcclusion, OwnCreasesBrowsAndShadingAreNotOccluders) {
         // Before occluders had to enter from outside the face: 6 % (obama.jpg), 11 % (obama3.jpg).
         EXPECT_LT(share, 0.03) << rel << ": " << share << " of the face taken for occluders";
     }
+}
+
+// Glasses are kept by default only where the whole-face estimate crosses the nose bridge: make-
+// up, lashes, beards, a frown's creases and sideburns must not pass for a frame (they would
+// keep the target's eyes), and a frame must.
+TEST(FaceOcclusion, OnlyAGlassesFrameCrossesTheNoseBridge) {
+    auto cover = [](ImageU8& img) {
+        const Mesh mesh = make_mesh(largest(test::shared_analyser().analyse(img.view())).raw);
+        cv::Mat rgb, occluded;
+        cv::cvtColor(as_mat(img), rgb, cv::COLOR_RGBA2RGB);
+        SkinOcclusion().estimate(rgb, mesh, mesh_hull(mesh, rgb.size()), OcclusionRegion::Face, occluded);
+        return bridge_cover(occluded, mesh);
+    };
+    for (const char* rel : {"faces/obama.jpg", "faces/obama2.jpg", "faces/obama3.jpg", "faces/biden.jpg", "faces/biden2.jpg",
+                            "faces/astronaut.png", "faces/stefan.jpg", "faces/people/rose_leslie_1.jpg",
+                            "faces/people/alex_lacamoire_1.jpg", "faces/people/kit_harington_3.jpg",
+                            "faces/people/lin_manuel_miranda.png"}) {
+        ImageU8 img = load_small(rel, 700);
+        EXPECT_LT(cover(img), kGlassesBridge) << rel;
+    }
+    ImageU8 framed = load_small("faces/biden2.jpg", 600);
+    draw_glasses(framed, largest(test::shared_analyser().analyse(framed.view())).raw);
+    EXPECT_GT(cover(framed), kGlassesBridge);
 }
 
 TEST(FaceOcclusion, MaskOptionsAreValidated) {

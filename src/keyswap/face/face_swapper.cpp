@@ -44,6 +44,10 @@ const ParamTable<FaceSettings>& face_params() {
          &S::occlusion, ParamType::Bool},
         {"keep-mouth", "Keep mouth", "Keep the target's inner mouth (real teeth and tongue).", &S::keep_mouth,
          ParamType::Bool},
+        {"keep-glasses", "Keep glasses",
+         "Without --occlusion: where a glasses frame is found across the target's nose, keep it (and what else covers "
+         "the face above the nose) from the target; off = paint over.",
+         &S::keep_glasses, ParamType::Bool},
         {"detector", "Detector",
          "Face detector: hog (dlib, fast), cnn (dlib MMOD, more poses, slower), or an ONNX model: scrfd:FILE or yunet:FILE "
          "(turned faces too).",
@@ -137,6 +141,10 @@ constexpr float kSoftEnlarge = 2.5f;
 // Around an occluder the swap (and a reshape) ramps back in over this many eye distances: its
 // anti-aliased edge needs the same room whatever the face's feather is.
 constexpr float kOccluderRamp = 0.075f;
+// Glasses: kept when the smoothed share of the nose bridge an occluder crosses reaches
+// kGlassesBridge (occlusion.hpp); each frame moves the smoothed share kGlassesFollow of the
+// way to its own.
+constexpr float kGlassesFollow = 0.3f;
 constexpr float kMirrorStart = 0.2f;
 constexpr float kMirrorRange = 0.4f;
 constexpr float kMirrorYaw = 10.0f;
@@ -199,7 +207,7 @@ struct FaceSwapper::Impl {
     std::vector<std::string> notes;
     std::set<std::string> warned_soft;
     cv::Mat eye_img, eye_mask, warped, warped_usable, unusable, mirror_warped, mirror_usable, mirror_weight, target, occluded, reshaped,
-        ring_target, ring_weight, held, held_ramp, warped_mouth, mouth_fade,
+        ring_target, ring_weight, held, held_ramp, warped_mouth, mouth_fade, frame_occluders,
         coverage, restored, restored_cover;
 
     Impl(const FaceSettings& st, const std::vector<SourceImage>& sources, const ImageU8* reference)
@@ -284,6 +292,19 @@ struct FaceSwapper::Impl {
         }
     }
 
+    // Glasses stay in front without --occlusion: the whole-face estimate also keeps a face's
+    // heavy eye make-up, lashes and sideburns, so it is used (above the nose) only on a face
+    // whose nose bridge it finds crossed, which only a frame does. The decision follows the
+    // track smoothly, so a frame does not flicker in and out of a video.
+    void keep_glasses(Track& t, const Mesh& local) {
+        occlusion->estimate(target, local, masks.hard(), OcclusionRegion::Face, frame_occluders);
+        const float cover = bridge_cover(frame_occluders, local);
+        t.glasses = t.glasses < 0.0f ? cover : t.glasses + kGlassesFollow * (cover - t.glasses);
+        if (t.glasses < kGlassesBridge) return;
+        keep_above_nose(frame_occluders, local);
+        cv::bitwise_or(occluded, frame_occluders, occluded);
+    }
+
     // Where the source shows part of the face only edge-on, takes it from the mirror image.
     void fill_by_symmetry(const SourceFace& mirror, const SourceFace& src, const Mesh& local, const HeadPose& target_pose,
                           const HeadFit* target_fit, cv::Point2f origin) {
@@ -354,7 +375,8 @@ struct FaceSwapper::Impl {
         bool occlusion_found = false;
         if (reshape) {
             // What stays where it is: occluders (found on the target as it was, on its own
-            // mesh) and, with keep-mouth, the inner mouth; the rest of the target's pixels move
+            // mesh: everything in front with --occlusion, else glasses and a fringe) and, with
+            // keep-mouth, the inner mouth; the rest of the target's pixels move
             // first, over the ring where the displacement fades too, and the swap then works
             // on the face's region of the moved frame.
             const cv::Rect ring = around(static_cast<int>(0.8f * iod) + 2);
@@ -363,15 +385,17 @@ struct FaceSwapper::Impl {
             shape.build(shifted(before, cv::Point2f(ring.tl())), shifted(mesh, cv::Point2f(ring.tl())), ring.size(), iod);
             shape.apply(ring_target, reshaped);
             shape.support().copyTo(ring_weight);
-            const bool holding = whole_face || s.keep_mouth;
+            const bool holding = whole_face || s.keep_mouth || s.keep_glasses;
             if (holding) {
                 const Mesh before_local = shifted(before, cv::Point2f(roi.tl()));
                 held.create(roi.size(), CV_8U);
                 held.setTo(0);
-                if (whole_face) {
+                if (whole_face || s.keep_glasses) {
                     ring_target(face_in_ring).copyTo(target);  // the target as it was
                     masks.render(s.mask, 0.0f, before_local, feather, roi.size());
-                    occlusion->estimate(target, before_local, masks.hard(), OcclusionRegion::Face, occluded);
+                    occlusion->estimate(target, before_local, masks.hard(),
+                                        whole_face ? OcclusionRegion::Face : OcclusionRegion::Forehead, occluded);
+                    if (!whole_face) keep_glasses(t, before_local);
                     occluded.copyTo(held);
                     occlusion_found = true;
                 }
@@ -419,9 +443,11 @@ struct FaceSwapper::Impl {
         // The target's mouth is kept by its pixels (teeth the inner lip line cuts through too).
         const float kept = neural ? (s.keep_mouth ? 1.0f : 0.0f) : mouth_kept(t.smooth, src.landmarks);
         masks.render(s.mask, kept, local, feather, roi.size(), kept > 0.0f ? mouth_interior(target, local) : cv::Mat());
-        if (!occlusion_found)
+        if (!occlusion_found) {
             occlusion->estimate(target, local, masks.hard(), whole_face ? OcclusionRegion::Face : OcclusionRegion::Forehead,
                                 occluded);
+            if (!whole_face && s.keep_glasses) keep_glasses(t, local);
+        }
         // Nor is the source's own hair or background inside its outline pasted over the face.
         cv::compare(warped_usable, 128, unusable, cv::CMP_LT);
         cv::bitwise_and(unusable, masks.hard(), unusable);

@@ -46,6 +46,7 @@ struct FaceSettings {
     MaskArea mask = MaskArea::Face;
     bool occlusion = false;            // keep what covers the face (glasses frames, hands, a microphone)
     bool keep_mouth = false;           // keep the target's inner mouth (teeth, tongue)
+    bool keep_glasses = true;          // without occlusion: keep a glasses frame found across the nose
     std::string detector = "hog";  // parse_detector's syntax
     int detect_every = 5;              // frames between detections while tracking
     int detect_width = 800;            // width of the detection image (HOG finds faces down to ~80 px there)

@@ -321,6 +321,51 @@ void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
     }
 }
 
+namespace {
+// The face's own axes in the image: across (left eye to right eye) and up (chin to nose top).
+struct FaceAxes {
+    cv::Point2f across, up;
+    explicit FaceAxes(const Mesh& m) {
+        across = (m[42] + m[45]) * 0.5f - (m[36] + m[39]) * 0.5f;
+        across *= 1.0f / std::max(1e-3f, static_cast<float>(cv::norm(across)));
+        up = {across.y, -across.x};
+        if (up.dot(m[27] - m[8]) < 0) up = -up;
+    }
+};
+}  // namespace
+
+float bridge_cover(const cv::Mat& occluded, const Mesh& m) {
+    const FaceAxes ax(m);
+    const cv::Point2f c = (m[39] + m[42]) * 0.5f;
+    const float inner = static_cast<float>(cv::norm(m[42] - m[39]));
+    const float iod = static_cast<float>(cv::norm((m[36] + m[39]) * 0.5f - (m[42] + m[45]) * 0.5f));
+    // The middle 60% of the gap between the inner eye corners (the lenses' rims pass near the
+    // corners), from 0.1 eye distances below the eye line to 0.35 above it.
+    const int half = static_cast<int>(0.3f * inner), below = static_cast<int>(0.1f * iod), above = static_cast<int>(0.35f * iod);
+    if (half < 1 || above < 1) return 0.0f;
+    int crossed = 0;
+    for (int u = -half; u <= half; ++u) {
+        bool hit = false;
+        for (int v = -below; v <= above && !hit; ++v) {
+            const cv::Point2f p = c + ax.across * static_cast<float>(u) + ax.up * static_cast<float>(v);
+            const int x = static_cast<int>(std::lround(p.x)), y = static_cast<int>(std::lround(p.y));
+            hit = x >= 0 && y >= 0 && x < occluded.cols && y < occluded.rows && occluded.at<std::uint8_t>(y, x);
+        }
+        crossed += hit;
+    }
+    return static_cast<float>(crossed) / static_cast<float>(2 * half + 1);
+}
+
+void keep_above_nose(cv::Mat& occluded, const Mesh& m) {
+    const FaceAxes ax(m);
+    const cv::Point2f base = m[33];
+    for (int y = 0; y < occluded.rows; ++y) {
+        auto* o = occluded.ptr<std::uint8_t>(y);
+        for (int x = 0; x < occluded.cols; ++x)
+            if ((cv::Point2f(static_cast<float>(x), static_cast<float>(y)) - base).dot(ax.up) < 0) o[x] = 0;
+    }
+}
+
 cv::Mat mesh_hull(const Mesh& mesh, cv::Size size) {
     cv::Mat area = cv::Mat::zeros(size, CV_8U);
     std::vector<cv::Point> pts, hull;

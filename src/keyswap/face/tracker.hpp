@@ -36,6 +36,7 @@ struct Track {
     std::optional<Embedding> embedding;  // filled on demand, kept for the track's life
     std::optional<bool> selected;        // identity decision cached by the selector
     int source = -1;                     // library photo chosen last frame (for hysteresis)
+    float glasses = -1.0f;               // swapper: smoothed glasses-bridge cover (-1 = not judged yet)
 };
 
 class FaceTracker {
