@@ -141,9 +141,10 @@ constexpr float kSoftEnlarge = 2.5f;
 // Around an occluder the swap (and a reshape) ramps back in over this many eye distances: its
 // anti-aliased edge needs the same room whatever the face's feather is.
 constexpr float kOccluderRamp = 0.075f;
-// Glasses: kept when the smoothed share of the nose bridge an occluder crosses reaches
-// kGlassesBridge (occlusion.hpp); each frame moves the smoothed share kGlassesFollow of the
-// way to its own.
+// Glasses: kept from when the smoothed share of the nose bridge an occluder crosses reaches
+// kGlassesBridge (occlusion.hpp) until it falls under kGlassesOff; each frame moves the
+// smoothed share kGlassesFollow of the way to its own.
+constexpr float kGlassesOff = 0.15f;
 constexpr float kGlassesFollow = 0.3f;
 constexpr float kMirrorStart = 0.2f;
 constexpr float kMirrorRange = 0.4f;
@@ -300,7 +301,10 @@ struct FaceSwapper::Impl {
         occlusion->estimate(target, local, masks.hard(), OcclusionRegion::Face, frame_occluders);
         const float cover = bridge_cover(frame_occluders, local);
         t.glasses = t.glasses < 0.0f ? cover : t.glasses + kGlassesFollow * (cover - t.glasses);
-        if (t.glasses < kGlassesBridge) return;
+        // Two thresholds: a frame found in some frames of a shot and missed in others (a thin
+        // metal one on a turned head) is kept throughout, not switched on and off.
+        t.wears_glasses = t.glasses >= (t.wears_glasses ? kGlassesOff : kGlassesBridge);
+        if (!t.wears_glasses) return;
         keep_above_nose(frame_occluders, local);
         cv::bitwise_or(occluded, frame_occluders, occluded);
     }

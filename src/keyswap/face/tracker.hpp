@@ -37,6 +37,7 @@ struct Track {
     std::optional<bool> selected;        // identity decision cached by the selector
     int source = -1;                     // library photo chosen last frame (for hysteresis)
     float glasses = -1.0f;               // swapper: smoothed glasses-bridge cover (-1 = not judged yet)
+    bool wears_glasses = false;          // swapper: the glasses decision (with hysteresis)
 };
 
 class FaceTracker {
