@@ -10,6 +10,7 @@
 
 #include "face_test_util.hpp"
 #include "keyswap/face/face_swapper.hpp"
+#include "keyswap/face/masks.hpp"
 #include "keyswap/face/mouth_interior.hpp"
 
 namespace keyswap::test {
@@ -57,10 +58,8 @@ TEST(MouthInterior, TakesTheTeethTheInnerLipLineCutsThroughAndStaysInsideTheLips
     const cv::Mat rgb = rgb_of(img), lips = lips_area(rgb, l);
     const cv::Mat inside = face::mouth_interior(rgb, face::make_mesh(l));
     const cv::Mat teeth = tooth_like(rgb) & lips;
-    std::vector<cv::Point> inner;
-    for (int i = 60; i <= 67; ++i) inner.emplace_back(static_cast<int>(std::lround(l[i].x)), static_cast<int>(std::lround(l[i].y)));
     cv::Mat polygon = cv::Mat::zeros(rgb.size(), CV_8U);
-    cv::fillPoly(polygon, std::vector{inner}, cv::Scalar(255));
+    cv::fillPoly(polygon, std::vector{face::inner_mouth_polygon(face::make_mesh(l))}, cv::Scalar(255));
     const double n = cv::countNonZero(teeth);
     ASSERT_GT(n, 500) << "the photo's smile shows teeth";
     const double by_polygon = cv::countNonZero(teeth & polygon) / n, by_interior = cv::countNonZero(teeth & inside) / n;
@@ -92,10 +91,8 @@ TEST(FaceSwapMouth, ASmilingSourceLeavesNoTeethOnClosedLips) {
     ImageU8 before = load_rgba(kClosed);
     const face::Landmarks l = largest_face(before);
     Frame f = swapped(kSmile2, kClosed);
-    std::vector<cv::Point> inner;
-    for (int i = 60; i <= 67; ++i) inner.emplace_back(static_cast<int>(std::lround(l[i].x)), static_cast<int>(std::lround(l[i].y)));
     cv::Mat band = cv::Mat::zeros(before.height(), before.width(), CV_8U);
-    cv::polylines(band, std::vector{inner}, true, cv::Scalar(255), std::max(3, static_cast<int>(0.06f * face::inter_ocular(l))));
+    cv::polylines(band, std::vector{face::inner_mouth_polygon(face::make_mesh(l))}, true, cv::Scalar(255), std::max(3, static_cast<int>(0.06f * face::inter_ocular(l))));
     cv::Mat grey_before, grey_after;
     cv::cvtColor(as_mat(before), grey_before, cv::COLOR_RGBA2GRAY);
     cv::cvtColor(as_mat(f.rgba), grey_after, cv::COLOR_RGBA2GRAY);

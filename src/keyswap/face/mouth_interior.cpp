@@ -36,10 +36,11 @@ std::pair<float, float> median_spread(std::vector<float>& v) {
 cv::Mat mouth_interior(const cv::Mat& rgb, const Mesh& mesh) {
     CV_Assert(rgb.type() == CV_8UC3);
     cv::Mat out(rgb.size(), CV_8U, cv::Scalar(0));
-    const auto outer_full = polygon(mesh, 48, 59, {0, 0});
-    const cv::Rect box = (cv::boundingRect(outer_full) + cv::Size(2, 2) - cv::Point(1, 1)) & cv::Rect(0, 0, rgb.cols, rgb.rows);
+    auto outer = polygon(mesh, 48, 59, {0, 0});
+    const cv::Rect box = (cv::boundingRect(outer) + cv::Size(2, 2) - cv::Point(1, 1)) & cv::Rect(0, 0, rgb.cols, rgb.rows);
     if (box.width < 3 || box.height < 3) return out;
-    const auto outer = polygon(mesh, 48, 59, box.tl()), inner = polygon(mesh, 60, 67, box.tl());
+    for (auto& p : outer) p -= box.tl();
+    const auto inner = polygon(mesh, 60, 67, box.tl());
     cv::Mat outer_mask(box.size(), CV_8U, cv::Scalar(0)), inner_mask(box.size(), CV_8U, cv::Scalar(0));
     cv::fillPoly(outer_mask, std::vector{outer}, cv::Scalar(255));
     cv::fillPoly(inner_mask, std::vector{inner}, cv::Scalar(255));
