@@ -326,3 +326,61 @@ TEST(Keyer, ForegroundPriorKeysColouredMotionBlurNearItsTrueAlpha) {
         EXPECT_LT(solid_with, 0.002);  // the subject itself stays solid
     }
 }
+
+TEST(Keyer, FaintSoftPixelsTakeTheirColourFromTheSubjectBesideThem) {
+    // A solid subject whose edge fades over 40 px into a noisy screen, keyed with the true alpha
+    // (the reference path), so only the foreground solve differs. Unmixing divides the noise by
+    // alpha: a pixel at alpha 0.1 carries ten times the backdrop's noise in its colour, which
+    // shows as speckle over any new background. The prior draws faint pixels to the subject's
+    // colour beside them and leaves near-solid ones alone.
+    const int w = 320, h = 200;
+    const std::array<std::uint8_t, 3> screen{45, 175, 70};
+    const std::array<std::array<float, 3>, 3> subjects{{{200, 150, 120}, {60, 70, 190}, {110, 80, 60}}};
+    for (const auto& fg : subjects) {
+        ImageU8 img = solid(w, h, screen);
+        ImageF32 truth(w, h, 1);
+        std::mt19937 rng(11);
+        std::normal_distribution<float> noise(0.f, 5.f);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const float a = std::clamp((110.f - float(x)) / 24.f, 0.f, 1.f);
+                truth.at(x, y) = a;
+                for (int k = 0; k < 3; ++k)
+                    img.at(x, y, k) = std::uint8_t(std::clamp(a * fg[k] + (1 - a) * screen[k] + noise(rng), 0.f, 255.f));
+            }
+        auto solve = [&](bool prior) {
+            KeyerSettings s;
+            s.foreground_prior = prior;
+            Keyer keyer(s);
+            ThreadPool pool(2);
+            Frame f;
+            f.rgba = img;
+            keyer.process_with_matte(f, truth, pool);
+            return std::move(f.rgba);
+        };
+        const ImageU8 with = solve(true), without = solve(false);
+        // Error as seen over a new background: alpha x |F - F_true| (levels), in the faint band
+        // and in the near-solid one.
+        double faint_with = 0, faint_without = 0, nf = 0, solid_change = 0, ns = 0;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const float a = truth.at(x, y);
+                double ew = 0, eo = 0, d = 0;
+                for (int k = 0; k < 3; ++k) {
+                    ew += std::fabs(with.at(x, y, k) - fg[k]);
+                    eo += std::fabs(without.at(x, y, k) - fg[k]);
+                    d += std::fabs(double(with.at(x, y, k)) - without.at(x, y, k));
+                }
+                if (a > 0.05f && a < 0.4f) faint_with += a * ew / 3, faint_without += a * eo / 3, ++nf;
+                if (a >= 0.9f && a < 1.f) solid_change += d / 3, ++ns;
+            }
+        faint_with /= nf, faint_without /= nf, solid_change /= ns;
+        std::printf("subject %.0f %.0f %.0f: faint pixels' visible colour error %.2f with the prior, %.2f without; "
+                    "near-solid pixels changed by %.2f levels\n",
+                    fg[0], fg[1], fg[2], faint_with, faint_without, solid_change);
+        // Measured: 3.24 / 4.11 (skin), 3.40 / 4.15 (blue), 3.15 / 3.74 (brown): what is left is
+        // the screen field's own error next to a wide soft edge, which the prior does not touch.
+        EXPECT_LT(faint_with, 0.88 * faint_without);
+        EXPECT_LT(solid_change, 2.0);  // the subject's own edge keeps its colour
+    }
+}

@@ -31,20 +31,45 @@ inline std::uint32_t despill_pack(float* c, float s, float bal, float restore) {
     return to_u8_int(c[0]) | to_u8_int(c[1]) << 8 | to_u8_int(c[2]) << 16;
 }
 
-// Foreground solve, despill and packing of one pixel of alpha a:
-template <int P>
-inline std::uint32_t foreground_pixel(std::uint32_t in, float a, float sr, float sg, float sb, float s, float bal,
-                                      float restore) {
+// The unmixed colour c of a pixel of alpha a drawn towards the prior colour (pk = k * prior,
+// k its trust): c += rho * (pk - k * c) / (a^2 + rho).
+inline void apply_prior(float* c, float a, const float* pk, float k, float rho) {
+    const float g = rho / (a * a + rho);
+    for (int i = 0; i < 3; ++i) c[i] += g * (pk[i] - k * c[i]);
+}
+
+// Foreground solve (without prior) of one pixel of alpha a into c[3].
+inline void unmix_pixel(std::uint32_t in, float a, float sr, float sg, float sb, float* c) {
     // 1/255 floor: below one 8-bit step the colour cannot be seen and noise would explode.
     // Fully transparent pixels get black rather than amplified backdrop noise: invisible
     // either way in straight alpha, but noise there costs bitrate, bleeds through 4:2:0
     // chroma at the edge, and gives a face detector a cluttered frame to search.
     const float inv = std::min(1.f, std::max(0.f, (a * 255.f - 0.5f) * 1e6f)) / floor_at(a, 1.f / 255.f);
     const float k = 1.f - a;
-    float c[3];
     c[0] = clampf((float(in & 255u) - k * sr) * inv, 0.f, 255.f);
     c[1] = clampf((float((in >> 8) & 255u) - k * sg) * inv, 0.f, 255.f);
     c[2] = clampf((float((in >> 16) & 255u) - k * sb) * inv, 0.f, 255.f);
+}
+
+// Foreground solve, despill and packing of one pixel of alpha a:
+template <int P>
+inline std::uint32_t foreground_pixel(std::uint32_t in, float a, float sr, float sg, float sb, float s, float bal,
+                                      float restore) {
+    float c[3];
+    unmix_pixel(in, a, sr, sg, sb, c);
+    return despill_pack<P>(c, s, bal, restore) | std::uint32_t(to_u8_int(a * 255.f)) << 24;
+}
+
+// The same with the prior colour of nearby solid foreground (pk = k * prior, k its trust).
+template <int P>
+inline std::uint32_t foreground_pixel_prior(std::uint32_t in, float a, float sr, float sg, float sb, const float* pk,
+                                            float k, float rho, float s, float bal, float restore) {
+    float c[3];
+    unmix_pixel(in, a, sr, sg, sb, c);
+    apply_prior(c, a, pk, k, rho);
+    // Transparent pixels stay black (see unmix_pixel), whatever the prior says.
+    const float on = std::min(1.f, std::max(0.f, (a * 255.f - 0.5f) * 1e6f));
+    for (int i = 0; i < 3; ++i) c[i] *= on;
     return despill_pack<P>(c, s, bal, restore) | std::uint32_t(to_u8_int(a * 255.f)) << 24;
 }
 
@@ -90,6 +115,16 @@ KEYSWAP_ROW_KERNEL void finish_kernel(std::uint8_t* __restrict rgba, float* __re
     const float* __restrict sg1 = f.screen_hi[1];
     const float* __restrict sb1 = f.screen_hi[2];
     const float st = f.screen_t;
+    const bool prior = f.prior_lo[0] && f.prior_rho > 0.f;
+    const float rho = f.prior_rho;
+    const float* __restrict pr0 = f.prior_lo[0];
+    const float* __restrict pg0 = f.prior_lo[1];
+    const float* __restrict pb0 = f.prior_lo[2];
+    const float* __restrict pk0 = f.prior_lo[3];
+    const float* __restrict pr1 = f.prior_hi[0];
+    const float* __restrict pg1 = f.prior_hi[1];
+    const float* __restrict pb1 = f.prior_hi[2];
+    const float* __restrict pk1 = f.prior_hi[3];
     std::uint16_t* __restrict prev = f.prev;
     for (int x0 = 0; x0 < n; x0 += kChunk) {
         const int x1 = std::min(n, x0 + kChunk);
@@ -123,6 +158,17 @@ KEYSWAP_ROW_KERNEL void finish_kernel(std::uint8_t* __restrict rgba, float* __re
                 std::memcpy(&in, rgba + 4 * x, 4);
                 float c[3] = {float(in & 255u), float((in >> 8) & 255u), float((in >> 16) & 255u)};
                 const std::uint32_t px = despill_pack<P>(c, s, bal, restore) | 0xFF000000u;
+                std::memcpy(rgba + 4 * x, &px, 4);
+            }
+        } else if (prior) {
+            for (int x = x0; x < x1; ++x) {
+                std::uint32_t in;
+                std::memcpy(&in, rgba + 4 * x, 4);
+                const float pk[3] = {pr0[x] + st * (pr1[x] - pr0[x]), pg0[x] + st * (pg1[x] - pg0[x]),
+                                     pb0[x] + st * (pb1[x] - pb0[x])};
+                const std::uint32_t px = foreground_pixel_prior<P>(
+                    in, alpha[x], sr0[x] + st * (sr1[x] - sr0[x]), sg0[x] + st * (sg1[x] - sg0[x]),
+                    sb0[x] + st * (sb1[x] - sb0[x]), pk, pk0[x] + st * (pk1[x] - pk0[x]), rho, s, bal, restore);
                 std::memcpy(rgba + 4 * x, &px, 4);
             }
         } else {

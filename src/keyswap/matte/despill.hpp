@@ -37,6 +37,14 @@ struct FinishRow {
     const float* screen_lo[3] = {};  // screen colour r, g, b (0..255)
     const float* screen_hi[3] = {};
     float screen_t = 0.f;
+    // The colour of nearby solid foreground as k*r, k*g, k*b, k (ScreenField::kPrior), on the
+    // screen rows' grid (weight screen_t); null = no prior. A soft pixel's solved colour F is
+    // drawn towards it by rho / (a^2 + rho) of k: the solve divides the pixel's noise and its
+    // alpha's error by a, so the fainter the pixel, the less its own colour can be trusted
+    // (the least-squares balance of the compositing equation against the prior).
+    const float* prior_lo[4] = {};
+    const float* prior_hi[4] = {};
+    float prior_rho = 0.f;
     std::uint16_t* prev = nullptr;  // previous matte (temporal.hpp), updated
     TemporalParams temporal;        // strength 0 on the first frame
     DespillParams despill;

@@ -52,6 +52,12 @@ private:
 // backdrop of the hair scene with a faint veil (alpha SAD 11.3 against 7.8 at 0.05); green and
 // fabric are the same to 1%, and a 20% chiffon panel (block mean ~0.17) keeps its alpha.
 constexpr float kClearBlock = 0.05f, kClearFade = 0.05f;
+// The foreground solve's prior (FinishRow::prior_rho): a soft pixel of alpha a keeps
+// a^2 / (a^2 + rho) of its own unmixed colour, the rest from the solid foreground next to it.
+// Measured at 1920x1080 on the six benchmark scenes (docs/bench-keyer.md, stop 21): 0.02-0.05
+// lower the edge composite error on the portraits by 0.6-1 %; 0.03 is the largest that also
+// leaves hair no worse (its strands' own colour is far from the head's mean at 0.1 and above).
+constexpr float kColourPriorRho = 0.03f;
 // Float rows per task: image and screen colour rows (plate mode and the finish use them).
 constexpr int kRows = 6;
 
@@ -222,6 +228,13 @@ struct Keyer::Impl {
             const auto r = field.rows(y);
             for (int c = 0; c < 3; ++c) f.screen_lo[c] = r.lo + c * std::size_t(n), f.screen_hi[c] = r.hi + c * std::size_t(n);
             f.screen_t = r.t;
+            if (field.has_colour_prior()) {
+                for (int c = 0; c < 4; ++c) {
+                    const std::size_t o = std::size_t(ScreenField::kPrior + c) * std::size_t(n);
+                    f.prior_lo[c] = r.lo + o, f.prior_hi[c] = r.hi + o;
+                }
+                f.prior_rho = kColourPriorRho;
+            }
         }
         // Without a previous matte the smoothing weight is 0 and the row only seeds `prev`.
         f.prev = prev.row(y);

@@ -17,7 +17,7 @@ const ParamTable<KeyerSettings>& keyer_params() {
          &S::clip_white, T::Float, 0.01, 1},
         {"local-black", "Local clip black", "With refinement, apply clip black only next to clear backdrop, so faint uniform regions (a veil, a glass pane) keep their alpha; off = everywhere.",
          &S::local_black, T::Bool},
-        {"foreground-prior", "Foreground prior", "Correct soft pixels (motion blur, edges) by the colour of the solid subject next to them: a colour with less screen colour than neutral (skin, orange, blue) otherwise keys too opaque; off = the colour-difference alpha alone.",
+        {"foreground-prior", "Foreground prior", "Correct soft pixels (motion blur, edges, hair) by the colour of the solid subject next to them: their alpha (a colour with less screen colour than neutral, such as skin, orange or blue, otherwise keys too opaque) and their colour (the fainter the pixel, the more of it comes from the subject beside it); off = the colour-difference alpha and the unmixed colour alone.",
          &S::foreground_prior, T::Bool},
         {"restore-chroma", "Restore chroma", "On 4:2:0 and 4:2:2 sources (most video and JPEG), rebuild the colour detail that chroma subsampling removed from the full-resolution brightness before keying, so hair strands and thin soft edges keep their colour; off = key the decoder's chroma as it is. Full-chroma sources are never touched.",
          &S::restore_chroma, T::Bool},

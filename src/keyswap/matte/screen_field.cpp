@@ -24,6 +24,9 @@ void ScreenField::resize(int width, int height) {
     fg_known_.assign(count_.size(), 0);
     fg_grow_.assign(count_.size(), 0);
     white_.assign(count_.size(), 1.f);
+    fg_rgb_.assign(count_.size() * 3, 0.f);
+    fg_var_.assign(count_.size(), 0.f);
+    prior_.assign(count_.size() * 4, 0.f);
     next_.assign(count_.size(), 0);
 }
 
@@ -54,7 +57,10 @@ void ScreenField::build_wide() {
         for (int c = 0; c < kChannels; ++c) {
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t cell = std::size_t(j) * gw_ + i;
-                coarse[i] = c < 3 ? grid_[cell * 3 + c] : c == kInverseDifference ? 1.f / std::max(4.f, dgrid_[cell]) : white_[cell];
+                coarse[i] = c < 3                     ? grid_[cell * 3 + c]
+                            : c == kInverseDifference ? 1.f / std::max(4.f, dgrid_[cell])
+                            : c == kScale             ? white_[cell]
+                                                      : prior_[cell * 4 + (c - kPrior)];
             }
             expand_linear(coarse, gw_, cell_, width_, out + c * w);
         }
@@ -106,7 +112,7 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
                 // the top of that range, which drops edge pixels mixed with the foreground. Pass 1
                 // keeps each sample's difference (or a value no floor passes) for pass 2.
                 float dsamp[kMaxSamples];
-                double dsum = 0, sum[3] = {}, fsum = 0;
+                double dsum = 0, sum[3] = {}, fsum = 0, fc[3] = {}, fsq = 0;
                 int n = 0, n2 = 0, samples = 0, nf = 0;
                 for (int y = y0 + step / 2; y < y1; y += step) {
                     const std::uint8_t* row = img.row(y);
@@ -116,12 +122,24 @@ void ScreenField::estimate(ImageView<const std::uint8_t> img, const ScreenColour
                         dsamp[samples] = screen ? d : -1e30f;
                         if (screen) dsum += d, ++n;
                         // Solid foreground: no screen colour left at all (raw alpha >= 1).
-                        if (d <= 0.f) fsum += d, ++nf;
+                        if (d <= 0.f) {
+                            const std::uint8_t* p = row + 4 * x;
+                            fsum += d, ++nf;
+                            fc[0] += p[0], fc[1] += p[1], fc[2] += p[2];
+                            fsq += double(p[0]) * p[0] + double(p[1]) * p[1] + double(p[2]) * p[2];
+                        }
                     }
                 }
                 const std::size_t cell = std::size_t(j) * gw_ + i;
                 fg_known_[cell] = nf * kForegroundShare >= samples && nf > 0;
                 fg_d_[cell] = float(fsum / std::max(1, nf));
+                const double inv_nf = 1.0 / std::max(1, nf);
+                double mean_sq = 0;
+                for (int c = 0; c < 3; ++c) {
+                    fg_rgb_[cell * 3 + c] = float(fc[c] * inv_nf);
+                    mean_sq += (fc[c] * inv_nf) * (fc[c] * inv_nf);
+                }
+                fg_var_[cell] = float(std::max(0.0, fsq * inv_nf - mean_sq));
                 if (n * 4 < samples || n == 0) {
                     count_[cell] = 0;
                     continue;
@@ -164,6 +182,7 @@ void ScreenField::update_white() {
     // cells beyond the solid cells and fades to 1 with the smoothing; further out (a veil
     // standing apart from the body) nothing is known about the foreground and nothing changes.
     white_.assign(count_.size(), 1.f);
+    prior_.assign(count_.size() * 4, 0.f);
     if (!foreground_prior_) return;
     std::vector<int>& known = fg_grow_;  // a working copy: fill_holes grows it
     known = fg_known_;
@@ -171,6 +190,22 @@ void ScreenField::update_white() {
         if (known[i]) white_[i] = 1.f / std::max(1.f, 1.f - fg_d_[i] / std::max(4.f, dgrid_[i]));
     fill_holes(white_, 1, known, kForegroundRings);
     smooth(white_, 1);
+
+    // The same cells lend their solid foreground's colour to the soft pixels around them (the
+    // foreground solve's prior, see FinishRow::prior_rho), premultiplied by a trust k that halves
+    // at a colour spread of kPriorSpread: a cell holding one colour (hair, a sleeve) is a good
+    // guess for the strands and smears beside it, a cell holding face, shirt and jacket is not.
+    // Cells the growth does not reach keep k = 0 and the smoothing fades the prior out.
+    known = fg_known_;
+    constexpr float inv_spread2 = 1.f / (kPriorSpread * kPriorSpread);
+    for (std::size_t i = 0; i < fg_known_.size(); ++i) {
+        if (!known[i]) continue;
+        const float k = 1.f / (1.f + fg_var_[i] / 3.f * inv_spread2);
+        for (int c = 0; c < 3; ++c) prior_[i * 4 + c] = k * fg_rgb_[i * 3 + c];
+        prior_[i * 4 + 3] = k;
+    }
+    fill_holes(prior_, 4, known, kForegroundRings);
+    smooth(prior_, 4);
 }
 
 void ScreenField::fill_holes(std::vector<float>& grid, int channels, std::vector<int>& known, int max_rings) {
@@ -184,7 +219,7 @@ void ScreenField::fill_holes(std::vector<float>& grid, int channels, std::vector
             for (int i = 0; i < gw_; ++i) {
                 const std::size_t cell = std::size_t(j) * gw_ + i;
                 if (known[cell]) continue;
-                float s[3] = {};  // channels <= 3 (the screen colour, or one plane)
+                float s[4] = {};  // channels <= 4 (the screen colour, one plane, or the colour prior)
                 int n = 0;
                 for (int dj = -1; dj <= 1; ++dj)
                     for (int di = -1; di <= 1; ++di) {

@@ -37,6 +37,9 @@ public:
     void expand_inverse_difference_row(int y, float* inv_ds) const;
     // Writes the interpolated raw-alpha scale of nearby solid foreground for image row y.
     void expand_white_row(int y, float* ws) const;
+    // Whether the field carries the colour of nearby solid foreground (channels kPrior.., see
+    // update_white; k = 0 everywhere when off). On with the foreground prior.
+    bool has_colour_prior() const { return foreground_prior_; }
 
     // The field at image row y without expanding it: the two grid rows around y, already
     // interpolated to full width, and the weight of the second. Channel c (0..2 = r,g,b, 3 = 1/D)
@@ -54,9 +57,13 @@ public:
     float measured_fraction() const { return measured_fraction_; }
 
     static constexpr int kMaxCells = 256;
-    // Channels of rows(): r, g, b (0..2), 1/D(S), and the raw-alpha scale of nearby solid
-    // foreground.
-    static constexpr int kInverseDifference = 3, kScale = 4, kChannels = 5;
+    // Channels of rows(): r, g, b (0..2), 1/D(S), the raw-alpha scale of nearby solid
+    // foreground, and that foreground's colour as k*r, k*g, k*b, k (kPrior..kPrior+3), where k
+    // in 0..1 is how much it can be trusted: 1 next to solid foreground of one colour, less where
+    // the solid pixels' colours spread, fading to 0 a few cells away.
+    static constexpr int kInverseDifference = 3, kScale = 4, kPrior = 5, kChannels = 9;
+    // Colour spread (RMS over the channels, levels) at which a cell's foreground colour counts half.
+    static constexpr float kPriorSpread = 24.f;
     // A cell lends its foreground when at least 1/kForegroundShare of its samples are solid,
     // to holes up to kForegroundRings cells away.
     static constexpr int kForegroundShare = 8;
@@ -82,6 +89,9 @@ private:
     std::vector<int> fg_known_; // gw*gh: the cell holds enough solid foreground
     std::vector<int> fg_grow_;  // gw*gh: fg_known_ as update_white grows it (kept: no allocation per frame)
     std::vector<float> white_;  // gw*gh: raw-alpha scale from nearby foreground (1 = none)
+    std::vector<float> fg_rgb_; // gw*gh*3: mean colour of the cell's solid foreground samples
+    std::vector<float> fg_var_; // gw*gh: their colour variance (sum over channels)
+    std::vector<float> prior_;  // gw*gh*4: k*r, k*g, k*b, k (see kPrior)
     std::vector<float> wide_;   // per grid row: r, g, b, D, white scale expanded to the frame width
     std::vector<int> count_;    // per cell sample count (0 = hole)
     std::vector<int> next_;     // fill_holes' next generation of known cells
