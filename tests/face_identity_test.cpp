@@ -11,6 +11,7 @@
 #include "keyswap/face/detail_match.hpp"
 #include "keyswap/face/face_swapper.hpp"
 #include "keyswap/face/head_pose.hpp"
+#include "keyswap/face/hidden_side_fill.hpp"
 #include "keyswap/face/masks.hpp"
 #include "keyswap/face/mesh.hpp"
 #include "keyswap/face/occlusion.hpp"
@@ -447,6 +448,88 @@ TEST(FaceSourcePhoto, HairOverTheForeheadIsNotPasted) {
     // A bare forehead (obama.jpg): all of it is face.
     EXPECT_LT(forehead_unusable("faces/obama.jpg", cheeks), 0.1);
     EXPECT_GT(cheeks, 0.95);
+}
+
+// A lock of hair over one temple and cheek of a source photo (a side parting): what it hides
+// is filled from the face's other side, light levelled, so the swap shows neither the lock's
+// edge nor a band of the target's own temple. Ground truth: a lock painted over a clean face.
+TEST(FaceSourcePhoto, AOneSidedLockOfHairIsFilledFromTheOtherSide) {
+    auto& an = test::shared_analyser();
+    const ImageU8 img = load_small("faces/obama.jpg", 700);
+    const Landmarks l = largest(an.analyse(img.view())).raw;
+    an.reset();
+    cv::Mat clean;
+    cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), clean, cv::COLOR_RGBA2RGB);
+    const Mesh m = make_mesh(l);
+    const auto tris = triangulate(m);
+    const float iod = inter_ocular(l);
+    // The lock: from the face's outline (jaw points 0-4, the brow's outer end) a third of an eye
+    // distance inwards, dark brown with strands along it and a soft inner edge.
+    std::vector<cv::Point> poly;
+    const cv::Point2f in = (m[30] - m[0]) * (1.0f / static_cast<float>(cv::norm(m[30] - m[0])));
+    for (int i : {17, 0, 1, 2, 3, 4}) poly.emplace_back(m[i] - in * (0.1f * iod));
+    for (int i : {4, 3, 2, 1, 0, 17}) poly.emplace_back(m[i] + in * (0.33f * iod));
+    cv::Mat lock = cv::Mat::zeros(clean.size(), CV_8U);
+    cv::fillPoly(lock, std::vector<std::vector<cv::Point>>{poly}, 255);
+    cv::Mat soft;
+    lock.convertTo(soft, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(soft, soft, cv::Size(), 0.02 * iod);
+    cv::Mat painted = clean.clone();
+    for (int y = 0; y < painted.rows; ++y)
+        for (int x = 0; x < painted.cols; ++x) {
+            const float a = soft.at<float>(y, x), strand = 0.75f + 0.25f * std::sin(0.9f * static_cast<float>(x + y / 3));
+            cv::Vec3b& p = painted.at<cv::Vec3b>(y, x);
+            const float hair[3] = {95 * strand, 62 * strand, 40 * strand};
+            for (int c = 0; c < 3; ++c) p[c] = cv::saturate_cast<std::uint8_t>(p[c] + a * (hair[c] - p[c]));
+        }
+    const cv::Mat hull = mesh_hull(m, clean.size());
+    cv::Mat inside;
+    cv::bitwise_and(lock, hull, inside);
+    cv::erode(inside, inside, cv::Mat(), {-1, -1}, 2);
+    ASSERT_GT(cv::countNonZero(inside), 500);
+
+    cv::Mat usable = usable_source_pixels(painted, m), filled = painted.clone();
+    const double hidden_before = 1.0 - cv::countNonZero(usable & inside) / double(cv::countNonZero(inside));
+    const float share = fill_hidden_side(filled, usable, l, m, tris);
+    const double usable_after = cv::countNonZero(usable & inside) / double(cv::countNonZero(inside));
+    cv::Mat d_lock, d_fill;
+    cv::absdiff(painted, clean, d_lock);
+    cv::absdiff(filled, clean, d_fill);
+    const double mad_lock = cv::mean(d_lock, inside)[0], mad_fill = cv::mean(d_fill, inside)[0];
+    // What the skin differs by from one side of the face to the other (the best a fill can do).
+    std::printf("lock: %.2f of it hidden before, %.2f of it usable after (face share filled %.3f); |difference| to the "
+                "clean face %.1f painted, %.1f filled\n",
+                hidden_before, usable_after, share, mad_lock, mad_fill);
+    EXPECT_GT(usable_after, 0.9);
+    EXPECT_LT(mad_fill, 0.25 * mad_lock);
+    EXPECT_LT(mad_fill, 30.0);
+
+    // The clean face: little to fill, and what is clear is untouched.
+    cv::Mat usable_clean = usable_source_pixels(clean, m), refilled = clean.clone();
+    const cv::Mat clear_before = usable_clean.clone();
+    const float share_clean = fill_hidden_side(refilled, usable_clean, l, m, tris);
+    cv::Mat changed;
+    cv::absdiff(refilled, clean, changed);
+    cv::cvtColor(changed, changed, cv::COLOR_RGB2GRAY);
+    cv::Mat clear_inside;
+    cv::bitwise_and(clear_before, hull, clear_inside);
+    const double changed_clear = cv::countNonZero((changed > 8) & clear_inside) / double(cv::countNonZero(clear_inside));
+    std::printf("clean face: share filled %.3f, clear pixels changed by > 8 levels %.3f\n", share_clean, changed_clear);
+    EXPECT_LT(share_clean, 0.06);
+    EXPECT_LT(changed_clear, 0.03);
+
+    // A fringe across the whole forehead (astronaut.png) hides both sides alike: nothing to
+    // take from the other side, so it stays the target's.
+    const ImageU8 fr = load_small("faces/astronaut.png", 700);
+    const Landmarks lf = largest(an.analyse(fr.view())).raw;
+    an.reset();
+    cv::Mat fringe;
+    cv::cvtColor(cv::Mat(fr.height(), fr.width(), CV_8UC4, const_cast<std::uint8_t*>(fr.data())), fringe, cv::COLOR_RGBA2RGB);
+    const Mesh mf = make_mesh(lf);
+    cv::Mat usable_fringe = usable_source_pixels(fringe, mf);
+    const float share_fringe = fill_hidden_side(fringe, usable_fringe, lf, mf, triangulate(mf));
+    std::printf("fringe: share filled %.3f\n", share_fringe);
+    EXPECT_LT(share_fringe, 0.01);
 }
 
 // A source turned to one side on a frontal target: the side it shows edge-on would be

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "keyswap/core/error.hpp"
+#include "keyswap/face/hidden_side_fill.hpp"
 #include "keyswap/face/mouth_interior.hpp"
 #include "keyswap/face/occlusion.hpp"
 
@@ -136,6 +137,8 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
         f.mesh = make_mesh(f.landmarks);
         f.triangles = triangulate(f.mesh);
         f.usable = usable_source_pixels(f.rgb, f.mesh);
+        // What the photo's own hair hides on one side, filled from the other (hidden_side_fill.hpp).
+        fill_hidden_side(f.rgb, f.usable, f.landmarks, f.mesh, f.triangles);
         f.mouth = mouth_interior(f.rgb, f.mesh);
         f.pose = estimate_pose(f.landmarks);
         f.visibility = visibility(f.pose);
