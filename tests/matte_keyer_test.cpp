@@ -31,6 +31,21 @@ ImageU8 subject_on(std::array<std::uint8_t, 3> screen, int w = 96, int h = 64) {
     return img;
 }
 
+// A subject of colour fg over a flat screen with the given true alpha, plus Gaussian noise.
+ImageU8 over_screen(const ImageF32& truth, const std::array<float, 3>& fg, std::array<std::uint8_t, 3> screen,
+                    float noise_sigma, unsigned seed) {
+    ImageU8 img = solid(truth.width(), truth.height(), screen);
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> noise(0.f, noise_sigma);
+    for (int y = 0; y < truth.height(); ++y)
+        for (int x = 0; x < truth.width(); ++x) {
+            const float a = truth.at(x, y);
+            for (int k = 0; k < 3; ++k)
+                img.at(x, y, k) = std::uint8_t(std::clamp(a * fg[k] + (1 - a) * screen[k] + noise(rng), 0.f, 255.f));
+        }
+    return img;
+}
+
 struct Result {
     ImageU8 rgba;
     ImageF32 matte;
@@ -285,10 +300,7 @@ TEST(Keyer, ForegroundPriorKeysColouredMotionBlurNearItsTrueAlpha) {
     const std::array<std::uint8_t, 3> screen{40, 185, 60};
     const std::array<std::array<float, 3>, 3> subjects{{{205, 40, 45}, {45, 60, 200}, {150, 45, 150}}};
     for (const auto& fg : subjects) {
-        ImageU8 img = solid(w, h, screen);
         ImageF32 truth(w, h, 1);
-        std::mt19937 rng(7);
-        std::normal_distribution<float> noise(0.f, 2.f);
         for (int y = 0; y < h; ++y)
             for (int x = 0; x < w; ++x) {
                 const float dx = x + 0.5f - 110.f, dy = y + 0.5f - 100.f, r = std::hypot(dx, dy);
@@ -299,9 +311,8 @@ TEST(Keyer, ForegroundPriorKeysColouredMotionBlurNearItsTrueAlpha) {
                     a = std::max(a, std::clamp(1.f - (dx - edge) / 16.f, 0.f, 1.f));
                 }
                 truth.at(x, y) = a;
-                for (int k = 0; k < 3; ++k)
-                    img.at(x, y, k) = std::uint8_t(std::clamp(a * fg[k] + (1 - a) * screen[k] + noise(rng), 0.f, 255.f));
             }
+        const ImageU8 img = over_screen(truth, fg, screen, 2.f, 7);
         KeyerSettings off;
         off.foreground_prior = false;
         const auto with = key(img), without = key(img, off);
@@ -328,7 +339,7 @@ TEST(Keyer, ForegroundPriorKeysColouredMotionBlurNearItsTrueAlpha) {
 }
 
 TEST(Keyer, FaintSoftPixelsTakeTheirColourFromTheSubjectBesideThem) {
-    // A solid subject whose edge fades over 40 px into a noisy screen, keyed with the true alpha
+    // A solid subject whose edge fades over 24 px into a noisy screen, keyed with the true alpha
     // (the reference path), so only the foreground solve differs. Unmixing divides the noise by
     // alpha: a pixel at alpha 0.1 carries ten times the backdrop's noise in its colour, which
     // shows as speckle over any new background. The prior draws faint pixels to the subject's
@@ -337,17 +348,10 @@ TEST(Keyer, FaintSoftPixelsTakeTheirColourFromTheSubjectBesideThem) {
     const std::array<std::uint8_t, 3> screen{45, 175, 70};
     const std::array<std::array<float, 3>, 3> subjects{{{200, 150, 120}, {60, 70, 190}, {110, 80, 60}}};
     for (const auto& fg : subjects) {
-        ImageU8 img = solid(w, h, screen);
         ImageF32 truth(w, h, 1);
-        std::mt19937 rng(11);
-        std::normal_distribution<float> noise(0.f, 5.f);
         for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) {
-                const float a = std::clamp((110.f - float(x)) / 24.f, 0.f, 1.f);
-                truth.at(x, y) = a;
-                for (int k = 0; k < 3; ++k)
-                    img.at(x, y, k) = std::uint8_t(std::clamp(a * fg[k] + (1 - a) * screen[k] + noise(rng), 0.f, 255.f));
-            }
+            for (int x = 0; x < w; ++x) truth.at(x, y) = std::clamp((110.f - float(x)) / 24.f, 0.f, 1.f);
+        const ImageU8 img = over_screen(truth, fg, screen, 5.f, 11);
         auto solve = [&](bool prior) {
             KeyerSettings s;
             s.foreground_prior = prior;

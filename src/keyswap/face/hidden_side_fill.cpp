@@ -41,6 +41,36 @@ constexpr int kDiffers = 24;
 // match, and its range.
 constexpr float kRing = 0.1f, kRingSigma = 0.15f;
 constexpr float kRingMin = 0.7f, kRingMax = 1.4f;
+// Scales `image` (CV_8UC3, in place) by a smooth per-channel gain that brings it to `target`
+// (CV_8UC3) over the pixels of `where` (CV_8U): both blurred at `sigma` over those pixels
+// (normalised convolution, so the gain reaches into the gaps between them), the ratio clamped to
+// lo..hi; where the pixels around are thin it leans to `fallback`.
+void level_to(cv::Mat& image, const cv::Mat& target, const cv::Mat& where, double sigma, float lo, float hi,
+              const cv::Vec3f& fallback) {
+    cv::Mat w, w3, num, den;
+    where.convertTo(w, CV_32F, 1.0 / 255.0);
+    cv::merge(std::vector<cv::Mat>{w, w, w}, w3);
+    target.convertTo(num, CV_32FC3);
+    image.convertTo(den, CV_32FC3);
+    num = num.mul(w3);
+    den = den.mul(w3);
+    cv::GaussianBlur(num, num, cv::Size(), sigma);
+    cv::GaussianBlur(den, den, cv::Size(), sigma);
+    cv::GaussianBlur(w, w, cv::Size(), sigma);
+    for (int y = 0; y < image.rows; ++y) {
+        const cv::Vec3f* nu = num.ptr<cv::Vec3f>(y);
+        const cv::Vec3f* de = den.ptr<cv::Vec3f>(y);
+        const float* su = w.ptr<float>(y);
+        cv::Vec3b* out = image.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < image.cols; ++x) {
+            const float t = std::min(1.0f, su[x] / kGainSupport);
+            for (int c = 0; c < 3; ++c) {
+                const float local = de[x][c] > 1e-3f ? std::clamp(nu[x][c] / de[x][c], lo, hi) : fallback[c];
+                out[x][c] = cv::saturate_cast<std::uint8_t>((t * local + (1.0f - t) * fallback[c]) * static_cast<float>(out[x][c]));
+            }
+        }
+    }
+}
 }  // namespace
 
 float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
@@ -111,36 +141,12 @@ float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks
     cv::bitwise_and(hull, usable, both);
     cv::bitwise_and(both, partner_clear, both);
     both.setTo(0, near_fill);
-    cv::Mat w, own, other;
-    both.convertTo(w, CV_32F, 1.0 / 255.0);
-    rgb.convertTo(own, CV_32FC3);
-    mirror.convertTo(other, CV_32FC3);
-    cv::Mat w3;
-    cv::merge(std::vector<cv::Mat>{w, w, w}, w3);
-    cv::Mat num = own.mul(w3), den = other.mul(w3), support = w.clone();
-    const cv::Scalar global_num = cv::sum(num), global_den = cv::sum(den);
-    const double sigma = std::max(1.0, static_cast<double>(kGainSigma * iod));
-    cv::GaussianBlur(num, num, cv::Size(), sigma);
-    cv::GaussianBlur(den, den, cv::Size(), sigma);
-    cv::GaussianBlur(support, support, cv::Size(), sigma);
-    float global_gain[3];
+    const cv::Scalar own_mean = cv::mean(rgb, both), mirror_mean = cv::mean(mirror, both);
+    cv::Vec3f global_gain;
     for (int c = 0; c < 3; ++c)
-        global_gain[c] = std::clamp(static_cast<float>(global_num[c] / std::max(1.0, global_den[c])), kGainMin, kGainMax);
-    cv::Mat levelled(rgb.size(), CV_8UC3);
-    for (int y = 0; y < rgb.rows; ++y) {
-        const cv::Vec3b* m = mirror.ptr<cv::Vec3b>(y);
-        const cv::Vec3f* nu = num.ptr<cv::Vec3f>(y);
-        const cv::Vec3f* de = den.ptr<cv::Vec3f>(y);
-        const float* su = support.ptr<float>(y);
-        cv::Vec3b* out = levelled.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < rgb.cols; ++x) {
-            const float t = std::min(1.0f, su[x] / kGainSupport);
-            for (int c = 0; c < 3; ++c) {
-                const float local = de[x][c] > 1e-3f ? std::clamp(nu[x][c] / de[x][c], kGainMin, kGainMax) : global_gain[c];
-                out[x][c] = cv::saturate_cast<std::uint8_t>((t * local + (1.0f - t) * global_gain[c]) * static_cast<float>(m[x][c]));
-            }
-        }
-    }
+        global_gain[c] = std::clamp(static_cast<float>(own_mean[c] / std::max(1.0, mirror_mean[c])), kGainMin, kGainMax);
+    cv::Mat levelled = mirror.clone();
+    level_to(levelled, rgb, both, std::max(1.0, static_cast<double>(kGainSigma * iod)), kGainMin, kGainMax, global_gain);
 
     // The hidden region grown over what beside it differs from its levelled mirror: the strands
     // at a lock's edge the hair estimate missed, the shadow the lock casts on the skin, and the
@@ -191,30 +197,7 @@ float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks
     cv::bitwise_and(ring, hull, ring);
     cv::bitwise_and(ring, usable, ring);
     cv::bitwise_and(ring, partner_clear, ring);
-    {
-        cv::Mat rw, lev, rw3;
-        ring.convertTo(rw, CV_32F, 1.0 / 255.0);
-        levelled.convertTo(lev, CV_32FC3);
-        cv::merge(std::vector<cv::Mat>{rw, rw, rw}, rw3);
-        cv::Mat rn = own.mul(rw3), rd = lev.mul(rw3), rs = rw.clone();
-        const double rsigma = std::max(1.0, static_cast<double>(kRingSigma * iod));
-        cv::GaussianBlur(rn, rn, cv::Size(), rsigma);
-        cv::GaussianBlur(rd, rd, cv::Size(), rsigma);
-        cv::GaussianBlur(rs, rs, cv::Size(), rsigma);
-        for (int y = 0; y < rgb.rows; ++y) {
-            const cv::Vec3f* nu = rn.ptr<cv::Vec3f>(y);
-            const cv::Vec3f* de = rd.ptr<cv::Vec3f>(y);
-            const float* su = rs.ptr<float>(y);
-            cv::Vec3b* out = levelled.ptr<cv::Vec3b>(y);
-            for (int x = 0; x < rgb.cols; ++x) {
-                const float t = std::min(1.0f, su[x] / kGainSupport);
-                for (int c = 0; c < 3; ++c) {
-                    const float g = de[x][c] > 1e-3f ? std::clamp(nu[x][c] / de[x][c], kRingMin, kRingMax) : 1.0f;
-                    out[x][c] = cv::saturate_cast<std::uint8_t>((t * g + 1.0f - t) * static_cast<float>(out[x][c]));
-                }
-            }
-        }
-    }
+    level_to(levelled, rgb, ring, std::max(1.0, static_cast<double>(kRingSigma * iod)), kRingMin, kRingMax, {1.0f, 1.0f, 1.0f});
 
     cv::Mat whole, alpha;
     fill.convertTo(whole, CV_32F, 1.0 / 255.0);
