@@ -382,10 +382,15 @@ inline void soft_subject(const SceneSpec& s, const cv::Mat3f& tex, cv::Mat1f& al
                 for (int x = 0; x < w; ++x) lp(y, x) = tex(y, (x + shift) % w) * la(y, x);
             cv::filter2D(la, la, -1, k, {-1, -1}, 0, cv::BORDER_CONSTANT);
             cv::filter2D(lp, lp, -1, k, {-1, -1}, 0, cv::BORDER_CONSTANT);
-            // A blurred layer is premultiplied already: over = lp + dst * (1 - la).
+            // A blurred layer is premultiplied already: over = lp + dst * (1 - la). OpenCV filters
+            // large kernels through the DFT, which leaves rounding noise (~1e-8) over the whole
+            // frame; the true layer is exactly 0 beyond the kernel's reach, so that noise is
+            // cleared (it made most of the backdrop "soft" for the edge band).
             for (int y = 0; y < h; ++y)
                 for (int x = 0; x < w; ++x) {
-                    const float a = std::clamp(la(y, x), 0.f, 1.f);
+                    const bool none = la(y, x) < 1e-5f;
+                    const float a = none ? 0.f : std::clamp(la(y, x), 0.f, 1.f);
+                    if (none) lp(y, x) = cv::Vec3f(0.f, 0.f, 0.f);
                     premult(y, x) = lp(y, x) + premult(y, x) * (1.f - a);
                     alpha(y, x) = a + alpha(y, x) * (1.f - a);
                 }

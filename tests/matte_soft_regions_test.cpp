@@ -81,7 +81,10 @@ TEST(SoftRegions, FaintPanelsKeepTheirAlphaAndColour) {
 
 // {SAD, edge composite RMS} limits per soft-region scene: between what the keyer before issue 10
 // reached here (fabric 7.99 / 23.93, hair 1.26 / 22.49, motion 1.93 / 10.54; it fails every one)
-// and what it reaches now (5.82 / 22.11, 0.92 / 21.00, 1.50 / 9.95).
+// and what it reached then (5.82 / 22.11, 0.92 / 21.00, 1.50 / 9.95). The motion scene's edge band
+// was later corrected (its truth carried the DFT's rounding noise over the whole backdrop, which
+// made most of it "soft" and diluted the RMS): with the true band today's keyer gives 18.70, and
+// the limit keeps the margin the old keyer's ratio to it had (10.54 / 9.95 = 1.06: 19.8).
 struct SoftLimit {
     double sad, edge_rms;
 };
@@ -91,7 +94,7 @@ class SoftSceneQuality : public ::testing::TestWithParam<int> {};
 TEST_P(SoftSceneQuality, DefaultsKeyWithinErrorLimits) {
     const scenes::SceneSpec specs[] = {scenes::fabric_scene(kW, kH, texture()), scenes::hair_scene(kW, kH, texture()),
                                        scenes::motion_scene(kW, kH, texture())};
-    const SoftLimit limits[] = {{6.5, 23.0}, {1.1, 21.8}, {1.7, 10.3}};
+    const SoftLimit limits[] = {{6.5, 23.0}, {1.1, 21.8}, {1.7, 19.4}};
     const auto& spec = specs[GetParam()];
     const auto sc = scenes::make_scene(spec);
     const scenes::Measure measure(sc);
