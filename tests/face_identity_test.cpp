@@ -448,6 +448,31 @@ TEST(FaceSourcePhoto, HairOverTheForeheadIsNotPasted) {
     // A bare forehead (obama.jpg): all of it is face.
     EXPECT_LT(forehead_unusable("faces/obama.jpg", cheeks), 0.1);
     EXPECT_GT(cheeks, 0.95);
+
+    // The strip a fringe leaves just above the brows (in its shadow, ragged with its tips) goes
+    // with the fringe, so the target's forehead meets the source's brows instead of a dark band
+    // of the source's forehead; a bare forehead keeps it.
+    auto strip_usable = [&](const char* rel) {
+        const ImageU8 img = load_small(rel, 800);
+        const Landmarks l = largest(an.analyse(img.view())).raw;
+        an.reset();
+        cv::Mat rgb;
+        cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), rgb, cv::COLOR_RGBA2RGB);
+        const Mesh m = make_mesh(l);
+        const cv::Mat usable = usable_source_pixels(rgb, m);
+        const float iod = inter_ocular(l);
+        const cv::Point2f up = (m[27] - m[8]) * (1.0f / static_cast<float>(cv::norm(m[27] - m[8])));
+        std::vector<cv::Point> band;
+        for (int i = 18; i <= 25; ++i) band.emplace_back(m[i] + up * (0.1f * iod));
+        for (int i = 25; i >= 18; --i) band.emplace_back(m[i] + up * (0.2f * iod));
+        cv::Mat region = cv::Mat::zeros(rgb.size(), CV_8U);
+        cv::fillPoly(region, std::vector<std::vector<cv::Point>>{band}, 255);
+        return cv::countNonZero(usable & region) / double(std::max(1, cv::countNonZero(region)));
+    };
+    const double fringe_strip = strip_usable("faces/astronaut.png"), bare_strip = strip_usable("faces/obama.jpg");
+    std::printf("usable just above the brows: %.2f under a fringe, %.2f on a bare forehead\n", fringe_strip, bare_strip);
+    EXPECT_LT(fringe_strip, 0.1);
+    EXPECT_GT(bare_strip, 0.9);
 }
 
 // A lock of hair over one temple and cheek of a source photo (a side parting): what it hides

@@ -375,9 +375,53 @@ cv::Mat mesh_hull(const Mesh& mesh, cv::Size size) {
     return area;
 }
 
+namespace {
+// Under a fringe that ends just above the brows, the strip of forehead left between them is in
+// the fringe's shadow and ragged with its tips: swapped, it shows as a dark band across the
+// target's forehead, with the target's own forehead (left to it above the fringe) on one side.
+// Where a column's hair ends within kThinStrip eye distances of the brows, the hair is carried
+// down to just above the brows, so the target's forehead meets the source's brows, whose edge
+// hides the seam.
+void close_thin_strip(const Mesh& m, const cv::Mat& area, cv::Mat& hair) {
+    const float iod = static_cast<float>(cv::norm((m[36] + m[39]) * 0.5f - (m[42] + m[45]) * 0.5f));
+    if (iod < 8.0f || cv::countNonZero(hair) == 0) return;
+    // The room above the brows: the face area above the brow points lifted by kFringeAboveBrows.
+    const cv::Point2f up = (m[27] - m[8]) * (1.0f / std::max(1e-3f, static_cast<float>(cv::norm(m[27] - m[8]))));
+    std::vector<cv::Point> above;
+    for (int i = 17; i <= 26; ++i) above.emplace_back(m[static_cast<std::size_t>(i)] + up * (kFringeAboveBrows * iod));
+    above.emplace_back(above.back().x, 0);
+    above.emplace_back(above.front().x, 0);
+    cv::Mat room = cv::Mat::zeros(hair.size(), CV_8U);
+    cv::fillPoly(room, std::vector<std::vector<cv::Point>>{above}, 255);
+    cv::bitwise_and(room, area, room);
+    std::vector<int> lowest(static_cast<std::size_t>(hair.cols), -1), bottom(static_cast<std::size_t>(hair.cols), -1);
+    for (int y = 0; y < hair.rows; ++y) {
+        const std::uint8_t* r = room.ptr<std::uint8_t>(y);
+        const std::uint8_t* h = hair.ptr<std::uint8_t>(y);
+        for (int x = 0; x < hair.cols; ++x) {
+            if (!r[x]) continue;
+            bottom[static_cast<std::size_t>(x)] = y;
+            if (h[x]) lowest[static_cast<std::size_t>(x)] = y;
+        }
+    }
+    // One decision per face, from the median gap between the hair and the brows over the columns
+    // that hold hair: a fringe's edge is ragged (tips, a parting), and a per-column rule would
+    // leave a comb of source skin. Closed, the forehead is the target's down to the brows.
+    std::vector<int> gaps;
+    for (int x = 0; x < hair.cols; ++x)
+        if (lowest[static_cast<std::size_t>(x)] >= 0) gaps.push_back(bottom[static_cast<std::size_t>(x)] - lowest[static_cast<std::size_t>(x)]);
+    if (gaps.size() < static_cast<std::size_t>(std::max(1.0f, kStripCover * iod))) return;
+    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+    if (static_cast<float>(gaps[gaps.size() / 2]) > kThinStrip * iod) return;
+    hair.setTo(255, room);
+}
+}  // namespace
+
 cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh) {
     cv::Mat hair;
-    SkinOcclusion().estimate(rgb, mesh, mesh_hull(mesh, rgb.size()), OcclusionRegion::HairRim, hair);
+    const cv::Mat area = mesh_hull(mesh, rgb.size());
+    SkinOcclusion().estimate(rgb, mesh, area, OcclusionRegion::HairRim, hair);
+    close_thin_strip(mesh, area, hair);
     cv::Mat usable = cv::Mat(rgb.size(), CV_8U, cv::Scalar(255));
     usable.setTo(0, hair);
     return usable;

@@ -78,7 +78,14 @@ void keep_above_nose(cv::Mat& occluded, const Mesh& mesh);
 cv::Mat mesh_hull(const Mesh& mesh, cv::Size size);
 
 // The pixels of a source photo's cut-out that the swap may use (CV_8U, 255 = face): its face
-// area minus hair or background inside the outline (HairRim region of SkinOcclusion).
+// area minus hair or background inside the outline (HairRim region of SkinOcclusion), and minus
+// the thin strip of forehead a fringe leaves above the brows (shadowed and ragged): where hair
+// spans at least kStripCover eye distances of the forehead and its median gap to the brows is
+// within kThinStrip eye distances, the forehead down to kFringeAboveBrows above the brows is
+// left to the target.
+inline constexpr float kFringeAboveBrows = 0.08f;
+inline constexpr float kThinStrip = 0.35f;
+inline constexpr float kStripCover = 1.0f;  // a fringe: hair above the brows over at least this width (eye distances)
 cv::Mat usable_source_pixels(const cv::Mat& rgb, const Mesh& mesh);
 
 }  // namespace keyswap::face
