@@ -410,19 +410,32 @@ TEST(FaceDetail, ASoftTargetGetsASoftFaceAndASharpOneStaysSharp) {
         }
     }
 }
+// A source photo as the source library sees it: RGB, the largest face's landmarks and mesh.
+struct PhotoFace {
+    cv::Mat rgb;
+    Landmarks l{};
+    Mesh m{};
+};
+PhotoFace photo_face(const std::string& rel, int max_side) {
+    auto& an = test::shared_analyser();
+    const ImageU8 img = load_small(rel, max_side);
+    PhotoFace p;
+    p.l = largest(an.analyse(img.view())).raw;
+    an.reset();
+    cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), p.rgb, cv::COLOR_RGBA2RGB);
+    p.m = make_mesh(p.l);
+    return p;
+}
 }  // namespace
+
 
 // The source photo's own hair inside its face outline (a fringe over the forehead) is not
 // pasted onto the target: the swap uses only the source's usable pixels.
 TEST(FaceSourcePhoto, HairOverTheForeheadIsNotPasted) {
-    auto& an = test::shared_analyser();
     auto forehead_unusable = [&](const char* rel, double& cheeks_usable) {
-        const ImageU8 img = load_small(rel, 800);
-        const Landmarks l = largest(an.analyse(img.view())).raw;
-        an.reset();
-        cv::Mat rgb;
-        cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), rgb, cv::COLOR_RGBA2RGB);
-        const Mesh m = make_mesh(l);
+        const PhotoFace p = photo_face(rel, 800);
+        const cv::Mat& rgb = p.rgb;
+        const Mesh& m = p.m;
         const cv::Mat usable = usable_source_pixels(rgb, m);
         auto fraction_usable = [&](std::vector<int> idx, float shrink = 1.0f) {
             std::vector<cv::Point> poly;
@@ -453,19 +466,15 @@ TEST(FaceSourcePhoto, HairOverTheForeheadIsNotPasted) {
     // with the fringe, so the target's forehead meets the source's brows instead of a dark band
     // of the source's forehead; a bare forehead keeps it.
     auto strip_usable = [&](const char* rel) {
-        const ImageU8 img = load_small(rel, 800);
-        const Landmarks l = largest(an.analyse(img.view())).raw;
-        an.reset();
-        cv::Mat rgb;
-        cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), rgb, cv::COLOR_RGBA2RGB);
-        const Mesh m = make_mesh(l);
-        const cv::Mat usable = usable_source_pixels(rgb, m);
-        const float iod = inter_ocular(l);
+        const PhotoFace p = photo_face(rel, 800);
+        const Mesh& m = p.m;
+        const cv::Mat usable = usable_source_pixels(p.rgb, m);
+        const float iod = inter_ocular(p.l);
         const cv::Point2f up = (m[27] - m[8]) * (1.0f / static_cast<float>(cv::norm(m[27] - m[8])));
         std::vector<cv::Point> band;
         for (int i = 18; i <= 25; ++i) band.emplace_back(m[i] + up * (0.1f * iod));
         for (int i = 25; i >= 18; --i) band.emplace_back(m[i] + up * (0.2f * iod));
-        cv::Mat region = cv::Mat::zeros(rgb.size(), CV_8U);
+        cv::Mat region = cv::Mat::zeros(p.rgb.size(), CV_8U);
         cv::fillPoly(region, std::vector<std::vector<cv::Point>>{band}, 255);
         return cv::countNonZero(usable & region) / double(std::max(1, cv::countNonZero(region)));
     };
@@ -479,13 +488,10 @@ TEST(FaceSourcePhoto, HairOverTheForeheadIsNotPasted) {
 // is filled from the face's other side, light levelled, so the swap shows neither the lock's
 // edge nor a band of the target's own temple. Ground truth: a lock painted over a clean face.
 TEST(FaceSourcePhoto, AOneSidedLockOfHairIsFilledFromTheOtherSide) {
-    auto& an = test::shared_analyser();
-    const ImageU8 img = load_small("faces/obama.jpg", 700);
-    const Landmarks l = largest(an.analyse(img.view())).raw;
-    an.reset();
-    cv::Mat clean;
-    cv::cvtColor(cv::Mat(img.height(), img.width(), CV_8UC4, const_cast<std::uint8_t*>(img.data())), clean, cv::COLOR_RGBA2RGB);
-    const Mesh m = make_mesh(l);
+    const PhotoFace photo = photo_face("faces/obama.jpg", 700);
+    const cv::Mat& clean = photo.rgb;
+    const Landmarks& l = photo.l;
+    const Mesh& m = photo.m;
     const auto tris = triangulate(m);
     const float iod = inter_ocular(l);
     // The lock: from the face's outline (jaw points 0-4, the brow's outer end) a third of an eye
@@ -545,14 +551,9 @@ TEST(FaceSourcePhoto, AOneSidedLockOfHairIsFilledFromTheOtherSide) {
 
     // A fringe across the whole forehead (astronaut.png) hides both sides alike: nothing to
     // take from the other side, so it stays the target's.
-    const ImageU8 fr = load_small("faces/astronaut.png", 700);
-    const Landmarks lf = largest(an.analyse(fr.view())).raw;
-    an.reset();
-    cv::Mat fringe;
-    cv::cvtColor(cv::Mat(fr.height(), fr.width(), CV_8UC4, const_cast<std::uint8_t*>(fr.data())), fringe, cv::COLOR_RGBA2RGB);
-    const Mesh mf = make_mesh(lf);
-    cv::Mat usable_fringe = usable_source_pixels(fringe, mf);
-    const float share_fringe = fill_hidden_side(fringe, usable_fringe, lf, mf, triangulate(mf));
+    PhotoFace fringe = photo_face("faces/astronaut.png", 700);
+    cv::Mat usable_fringe = usable_source_pixels(fringe.rgb, fringe.m);
+    const float share_fringe = fill_hidden_side(fringe.rgb, usable_fringe, fringe.l, fringe.m, triangulate(fringe.m));
     std::printf("fringe: share filled %.3f\n", share_fringe);
     EXPECT_LT(share_fringe, 0.01);
 }
