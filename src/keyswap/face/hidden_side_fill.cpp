@@ -41,6 +41,12 @@ constexpr int kDiffers = 24;
 // match, and its range.
 constexpr float kRing = 0.1f, kRingSigma = 0.15f;
 constexpr float kRingMin = 0.7f, kRingMax = 1.4f;
+// A disc-shaped structuring element of the given radius in pixels.
+cv::Mat disc(float radius) {
+    const int d = 2 * static_cast<int>(radius) + 1;
+    return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(d, d));
+}
+
 // Scales `image` (CV_8UC3, in place) by a smooth per-channel gain that brings it to `target`
 // (CV_8UC3) over the pixels of `where` (CV_8U): both blurred at `sigma` over those pixels
 // (normalised convolution, so the gain reaches into the gaps between them), the ratio clamped to
@@ -136,7 +142,7 @@ float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks
     // from its clear surroundings. Pixels next to the hidden region are left out of the
     // measurement: the hair's shadow and its missed strands lie there.
     cv::Mat near_fill;
-    cv::dilate(fill, near_fill, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(1, 1) * (2 * static_cast<int>(kNearFill * iod) + 1)));
+    cv::dilate(fill, near_fill, disc(kNearFill * iod));
     cv::Mat both;
     cv::bitwise_and(hull, usable, both);
     cv::bitwise_and(both, partner_clear, both);
@@ -174,8 +180,7 @@ float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks
     feature(22, 26, 42, 47);
     feature(27, 35);          // nose
     feature(48, 59);          // mouth
-    cv::dilate(features, features,
-               cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(1, 1) * (2 * static_cast<int>(kFeatureMargin * iod) + 1)));
+    cv::dilate(features, features, disc(kFeatureMargin * iod));
     differs.setTo(0, features);
     const cv::Mat cross = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
     const int steps = std::max(1, static_cast<int>(kGrow * iod));
@@ -192,7 +197,7 @@ float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks
     // Then matched to the skin right around it (a ring outside the grown region), so the patch
     // continues its surroundings: the hidden side is often shaded by the hair that hides it.
     cv::Mat ring;
-    cv::dilate(fill, ring, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(1, 1) * (2 * static_cast<int>(kRing * iod) + 1)));
+    cv::dilate(fill, ring, disc(kRing * iod));
     ring.setTo(0, fill);
     cv::bitwise_and(ring, hull, ring);
     cv::bitwise_and(ring, usable, ring);

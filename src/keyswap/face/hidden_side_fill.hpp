@@ -8,9 +8,10 @@
 // photo's mirror image stands in for them, its light levelled to this side's by a smooth
 // per-channel gain measured where both sides are clear.
 //
-// Only near-frontal photos are filled, and only one-sided hiding: a region most of whose mirror partners are hidden too (hair
-// over both temples, a fringe, the background beside a turned head) is left to the target as
-// before, and so is everything the photo's clear side cannot vouch for. Done once per photo.
+// Only near-frontal photos are filled, and only one-sided hiding: a region most of whose mirror
+// partners are hidden too (hair over both temples, a fringe, the background beside a turned
+// head) is left to the target as before, and so is everything the photo's clear side cannot
+// vouch for. Done once per photo.
 // Thread safety: a pure function.
 #include <opencv2/core.hpp>
 #include <vector>

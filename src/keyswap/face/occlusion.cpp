@@ -20,6 +20,12 @@ constexpr int kGrey = 10;
 
 bool is_grey(const cv::Vec3b& ycc) { return std::abs(ycc[1] - 128) < kGrey && std::abs(ycc[2] - 128) < kGrey; }
 
+// Eye distance of a mesh (its eyes' centres) and the face's up direction (chin to nose bridge).
+float mesh_iod(const Mesh& m) { return static_cast<float>(cv::norm((m[36] + m[39]) * 0.5f - (m[42] + m[45]) * 0.5f)); }
+cv::Point2f face_up(const Mesh& m) {
+    return (m[27] - m[8]) * (1.0f / std::max(1e-3f, static_cast<float>(cv::norm(m[27] - m[8]))));
+}
+
 cv::Point pt(const Mesh& m, int i) { return {static_cast<int>(std::lround(m[i].x)), static_cast<int>(std::lround(m[i].y))}; }
 std::vector<cv::Point> poly(const Mesh& m, std::initializer_list<int> idx) {
     std::vector<cv::Point> p;
@@ -44,7 +50,7 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
                              cv::Mat& occluded) {
     occluded.create(target.size(), CV_8U);
     occluded.setTo(0);
-    const float iod = static_cast<float>(cv::norm((m[36] + m[39]) * 0.5f - (m[42] + m[45]) * 0.5f));
+    const float iod = mesh_iod(m);
     if (iod < 8.0f) return;
     cv::cvtColor(target, ycc_, cv::COLOR_RGB2YCrCb);
 
@@ -131,7 +137,7 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
             // The rim: the area less its core (eroded by 0.3 eye distances), above the nose's base.
             const int r = std::max(1, static_cast<int>(0.3f * iod));
             cv::erode(area, grown_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
-            const cv::Point2f up = (m[27] - m[8]) * (1.0f / std::max(1e-3f, static_cast<float>(cv::norm(m[27] - m[8]))));
+            const cv::Point2f up = face_up(m);
             for (int y = 0; y < target.rows; ++y) {
                 auto* b = band_.ptr<std::uint8_t>(y);
                 const auto* core = grown_.ptr<std::uint8_t>(y);
@@ -338,7 +344,7 @@ float bridge_cover(const cv::Mat& occluded, const Mesh& m) {
     const FaceAxes ax(m);
     const cv::Point2f c = (m[39] + m[42]) * 0.5f;
     const float inner = static_cast<float>(cv::norm(m[42] - m[39]));
-    const float iod = static_cast<float>(cv::norm((m[36] + m[39]) * 0.5f - (m[42] + m[45]) * 0.5f));
+    const float iod = mesh_iod(m);
     // The middle 60% of the gap between the inner eye corners (the lenses' rims pass near the
     // corners), from 0.1 eye distances below the eye line to 0.35 above it.
     const int half = static_cast<int>(0.3f * inner), below = static_cast<int>(0.1f * iod), above = static_cast<int>(0.35f * iod);
@@ -383,10 +389,10 @@ namespace {
 // down to just above the brows, so the target's forehead meets the source's brows, whose edge
 // hides the seam.
 void close_thin_strip(const Mesh& m, const cv::Mat& area, cv::Mat& hair) {
-    const float iod = static_cast<float>(cv::norm((m[36] + m[39]) * 0.5f - (m[42] + m[45]) * 0.5f));
+    const float iod = mesh_iod(m);
     if (iod < 8.0f || cv::countNonZero(hair) == 0) return;
     // The room above the brows: the face area above the brow points lifted by kFringeAboveBrows.
-    const cv::Point2f up = (m[27] - m[8]) * (1.0f / std::max(1e-3f, static_cast<float>(cv::norm(m[27] - m[8]))));
+    const cv::Point2f up = face_up(m);
     std::vector<cv::Point> above;
     for (int i = 17; i <= 26; ++i) above.emplace_back(m[static_cast<std::size_t>(i)] + up * (kFringeAboveBrows * iod));
     above.emplace_back(above.back().x, 0);

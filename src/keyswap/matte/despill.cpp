@@ -31,6 +31,10 @@ inline std::uint32_t despill_pack(float* c, float s, float bal, float restore) {
     return to_u8_int(c[0]) | to_u8_int(c[1]) << 8 | to_u8_int(c[2]) << 16;
 }
 
+// 1 for a pixel of alpha a at or above half an 8-bit step, else 0 (branch-free): fully
+// transparent pixels get black rather than amplified backdrop noise (see unmix_pixel).
+inline float visible(float a) { return std::min(1.f, std::max(0.f, (a * 255.f - 0.5f) * 1e6f)); }
+
 // The unmixed colour c of a pixel of alpha a drawn towards the prior colour (pk = k * prior,
 // k its trust): c += rho * (pk - k * c) / (a^2 + rho).
 inline void apply_prior(float* c, float a, const float* pk, float k, float rho) {
@@ -44,7 +48,7 @@ inline void unmix_pixel(std::uint32_t in, float a, float sr, float sg, float sb,
     // Fully transparent pixels get black rather than amplified backdrop noise: invisible
     // either way in straight alpha, but noise there costs bitrate, bleeds through 4:2:0
     // chroma at the edge, and gives a face detector a cluttered frame to search.
-    const float inv = std::min(1.f, std::max(0.f, (a * 255.f - 0.5f) * 1e6f)) / floor_at(a, 1.f / 255.f);
+    const float inv = visible(a) / floor_at(a, 1.f / 255.f);
     const float k = 1.f - a;
     c[0] = clampf((float(in & 255u) - k * sr) * inv, 0.f, 255.f);
     c[1] = clampf((float((in >> 8) & 255u) - k * sg) * inv, 0.f, 255.f);
@@ -68,7 +72,7 @@ inline std::uint32_t foreground_pixel_prior(std::uint32_t in, float a, float sr,
     unmix_pixel(in, a, sr, sg, sb, c);
     apply_prior(c, a, pk, k, rho);
     // Transparent pixels stay black (see unmix_pixel), whatever the prior says.
-    const float on = std::min(1.f, std::max(0.f, (a * 255.f - 0.5f) * 1e6f));
+    const float on = visible(a);
     for (int i = 0; i < 3; ++i) c[i] *= on;
     return despill_pack<P>(c, s, bal, restore) | std::uint32_t(to_u8_int(a * 255.f)) << 24;
 }

@@ -92,7 +92,7 @@ private:
     std::vector<float> fg_rgb_; // gw*gh*3: mean colour of the cell's solid foreground samples
     std::vector<float> fg_var_; // gw*gh: their colour variance (sum over channels)
     std::vector<float> prior_;  // gw*gh*4: k*r, k*g, k*b, k (see kPrior)
-    std::vector<float> wide_;   // per grid row: r, g, b, D, white scale expanded to the frame width
+    std::vector<float> wide_;   // per grid row: the kChannels channels expanded to the frame width
     std::vector<int> count_;    // per cell sample count (0 = hole)
     std::vector<int> next_;     // fill_holes' next generation of known cells
     float measured_fraction_ = 0.f;
