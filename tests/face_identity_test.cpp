@@ -648,3 +648,57 @@ TEST(FaceIdentity, SquintingTargetGetsTheSourcesEyeUnsquashed) {
         EXPECT_GT(c_set, c_squashed + 0.1) << "eye " << e;
     }
 }
+
+// Shade is the source's own skin, not hair: a side light darkens one temple and cheek, and a
+// furrowed forehead has shaded hollows. Left to the target, either shows as a patch of the
+// target's skin in the swap. Ground truth: a clean face with a side light's shade painted on,
+// where every face pixel is usable; and a real furrowed, shaded forehead.
+TEST(FaceSourcePhoto, ShadeOnTheSourceFaceIsNotTakenForHair) {
+    const PhotoFace photo = photo_face("faces/obama.jpg", 700);
+    const Mesh& m = photo.m;
+    const float iod = inter_ocular(photo.l);
+    // Side light: full light at the nose line, 0.8 of it at the face's outline and beyond.
+    const cv::Point2f across = (m[45] - m[36]) * (1.0f / static_cast<float>(cv::norm(m[45] - m[36])));
+    const float half_width = static_cast<float>((m[16] - m[27]).dot(across));
+    cv::Mat shaded = photo.rgb.clone();
+    for (int y = 0; y < shaded.rows; ++y)
+        for (int x = 0; x < shaded.cols; ++x) {
+            const cv::Point2f p(static_cast<float>(x), static_cast<float>(y));
+            const float t = std::clamp((p - m[27]).dot(across) / half_width, 0.0f, 1.0f);
+            const float gain = 1.0f - 0.2f * t * t;
+            auto& px = shaded.at<cv::Vec3b>(y, x);
+            for (int c = 0; c < 3; ++c) px[c] = cv::saturate_cast<std::uint8_t>(px[c] * gain);
+        }
+    const cv::Mat hull = mesh_hull(m, shaded.size());
+    auto usable_share = [&](const cv::Mat& rgb, const cv::Mat& region) {
+        const cv::Mat usable = usable_source_pixels(rgb, m);
+        return cv::countNonZero(usable & region) / double(std::max(1, cv::countNonZero(region)));
+    };
+    // The shaded side's rim (where hair would be looked for): the outer 0.3 eye distances of the
+    // face on that side, above the nose's base.
+    cv::Mat core, side = cv::Mat::zeros(shaded.size(), CV_8U);
+    cv::erode(hull, core, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(0.6 * iod, 0.6 * iod)));
+    const cv::Point2f up = (m[27] - m[8]) * (1.0f / static_cast<float>(cv::norm(m[27] - m[8])));
+    for (int y = 0; y < shaded.rows; ++y)
+        for (int x = 0; x < shaded.cols; ++x) {
+            const cv::Point2f p(static_cast<float>(x), static_cast<float>(y));
+            if (hull.at<std::uint8_t>(y, x) && !core.at<std::uint8_t>(y, x) && (p - m[27]).dot(across) > 0.5f * half_width &&
+                (p - m[33]).dot(up) > 0)
+                side.at<std::uint8_t>(y, x) = 255;
+        }
+    ASSERT_GT(cv::countNonZero(side), 500);
+    const double side_clean = usable_share(photo.rgb, side), side_shaded = usable_share(shaded, side);
+    std::printf("usable: shaded side's rim %.3f (clean %.3f)\n", side_shaded, side_clean);
+    EXPECT_GT(side_clean, 0.97);
+    EXPECT_GT(side_shaded, 0.97);
+    // A real photo with a furrowed, shaded forehead (obama2.jpg): the forehead is usable.
+    const PhotoFace furrowed = photo_face("faces/obama2.jpg", 800);
+    std::vector<cv::Point> forehead;
+    for (int i = 17; i <= 26; ++i) forehead.emplace_back(furrowed.m[i]);
+    for (int i = kMeshPoints - 1; i >= kLandmarks; --i) forehead.emplace_back(furrowed.m[i]);
+    cv::Mat fh = cv::Mat::zeros(furrowed.rgb.size(), CV_8U);
+    cv::fillPoly(fh, std::vector<std::vector<cv::Point>>{forehead}, 255);
+    const double fh_usable = cv::countNonZero(usable_source_pixels(furrowed.rgb, furrowed.m) & fh) / double(cv::countNonZero(fh));
+    std::printf("obama2.jpg forehead usable %.3f\n", fh_usable);
+    EXPECT_GT(fh_usable, 0.97);
+}

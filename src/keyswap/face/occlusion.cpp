@@ -17,6 +17,17 @@ constexpr float kDarkSpreads = 4.0f;
 constexpr float kMinChroma = 3.0f, kMinLuma = 8.0f;
 // Largest chroma offset (8-bit Cr/Cb from neutral) of a "grey" pixel.
 constexpr int kGrey = 10;
+// A source photo's hair at the rim (HairRim) is darker than this share of the cheeks' lightness
+// when it is found by darkness alone: a temple or a face's side in shade stays above it (a side
+// light, the face turning away from the light), dark hair falls well below. Hair about as light
+// as the skin is found by its colour.
+constexpr float kHairDarkness = 0.65f;
+// Pieces of rim hair found with gaps between them (strands of skin colour, a lock's highlights)
+// are joined across gaps up to this many eye distances.
+constexpr float kRimHairGap = 0.25f;
+// How close to the face's outline (eye distances, plus two pixels) a piece of hair must come:
+// hair reaches over a face from outside it.
+constexpr float kOutlineReach = 0.06f;
 
 bool is_grey(const cv::Vec3b& ycc) { return std::abs(ycc[1] - 128) < kGrey && std::abs(ycc[2] - 128) < kGrey; }
 
@@ -180,7 +191,8 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
                 else if (candidate) o[x] = 1;
                 continue;
             } else {
-                off = med[0] - yy > dark || !skin_chroma;
+                const bool darker = med[0] - yy > dark && (region != OcclusionRegion::HairRim || yy < kHairDarkness * med[0]);
+                off = darker || !skin_chroma;
             }
             o[x] = off ? 255 : 0;
         }
@@ -230,7 +242,8 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     // Drop specks (pores, freckles, noise), then grow by the anti-aliased edge of the occluder.
     const int speck = std::max(1, static_cast<int>(0.015f * iod));
     cv::morphologyEx(occluded, occluded, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * speck + 1, 2 * speck + 1}));
-    if (region != OcclusionRegion::Face) hang_from_above(occluded, iod);
+    if (region == OcclusionRegion::Forehead) hang_from_above(occluded, iod);
+    if (region == OcclusionRegion::HairRim) join_rim_hair(occluded, area, iod);
     const int edge = std::max(1, static_cast<int>(0.02f * iod));
     cv::dilate(occluded, occluded, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * edge + 1, 2 * edge + 1}));
     cv::bitwise_and(occluded, area, occluded);
@@ -282,11 +295,8 @@ void SkinOcclusion::keep_entering_from_outside(cv::Mat& occluded, const cv::Mat&
     }
 }
 
-void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
-    // Hair over a forehead hangs from above: a fringe found in patches (strands of skin colour
-    // between darker ones) is whole from the band's top down to its lowest found pixel in each
-    // column, so the swap's edge under a fringe is one line, not a patchwork. Blobs too small
-    // to be a lock of hair (a mole, a wrinkle's shadow) are dropped first.
+void SkinOcclusion::drop_small_blobs(cv::Mat& hair, float iod) {
+    // Blobs too small to be a lock of hair: a mole, a wrinkle's shadow.
     cv::Mat labels, stats, centroids;
     cv::connectedComponentsWithStats(hair, labels, stats, centroids, 8, CV_32S);
     const int min_area = std::max(4, static_cast<int>(0.004f * iod * iod));
@@ -296,6 +306,68 @@ void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
         for (int x = 0; x < hair.cols; ++x)
             if (h[x] && stats.at<int>(lb[x], cv::CC_STAT_AREA) < min_area) h[x] = 0;
     }
+}
+
+void SkinOcclusion::join_rim_hair(cv::Mat& hair, const cv::Mat& area, float iod) {
+    // A source photo's rim. Hanging every column from the band's top (as over a forehead) would
+    // turn one shaded pixel at a temple into a bar the rim's width from the hairline down: the
+    // target's own temple, left in the swap, shows as a rectangle on a turned head. Here pieces
+    // are joined only across short gaps, and a piece is hair only where it reaches the face's
+    // outline: a furrow or a shaded hollow inside the face is the source's own skin.
+    drop_small_blobs(hair, iod);
+    const int gap = std::max(1, static_cast<int>(kRimHairGap * iod));
+    std::vector<int> last(static_cast<std::size_t>(hair.cols), -1);
+    for (int y = 0; y < hair.rows; ++y) {
+        const auto* h = hair.ptr<std::uint8_t>(y);
+        const auto* b = band_.ptr<std::uint8_t>(y);
+        for (int x = 0; x < hair.cols; ++x) {
+            if (!h[x] || !b[x]) continue;
+            int& l = last[static_cast<std::size_t>(x)];
+            if (l >= 0 && y - l <= gap)
+                for (int k = l + 1; k < y; ++k) hair.at<std::uint8_t>(k, x) = 255;
+            l = y;
+        }
+    }
+    cv::morphologyEx(hair, hair, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, {gap | 1, gap | 1}));
+    keep_reaching_outline(hair, area, iod, 0);
+    // The lower edge thins into single hairs over skin, lighter than the rest: reach a little
+    // below (in the image's columns, as the band's hair hangs).
+    const int soft = std::max(1, static_cast<int>(0.08f * iod));
+    cv::dilate(hair, grown_, cv::getStructuringElement(cv::MORPH_RECT, {1, soft + 1}), cv::Point(0, soft));
+    cv::bitwise_and(grown_, band_, grown_);
+    cv::bitwise_or(hair, grown_, hair);
+}
+
+void SkinOcclusion::keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod, int join) {
+    cv::Mat labels;
+    if (join > 0) cv::dilate(hair, grown_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * join + 1, 2 * join + 1}));
+    else grown_ = hair.clone();
+    const int n = cv::connectedComponents(grown_, labels, 8, CV_32S);
+    cv::Mat padded;
+    cv::copyMakeBorder(area, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::distanceTransform(padded, depth_, cv::DIST_L2, 3);
+    const float outline = kOutlineReach * iod + 2.0f;
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
+    for (int y = 0; y < hair.rows; ++y) {
+        const int* lb = labels.ptr<int>(y);
+        const float* d = depth_.ptr<float>(y + 1) + 1;
+        const auto* h = hair.ptr<std::uint8_t>(y);
+        for (int x = 0; x < hair.cols; ++x)
+            if (h[x] && d[x] <= outline) keep[static_cast<std::size_t>(lb[x])] = 1;
+    }
+    for (int y = 0; y < hair.rows; ++y) {
+        auto* h = hair.ptr<std::uint8_t>(y);
+        const int* lb = labels.ptr<int>(y);
+        for (int x = 0; x < hair.cols; ++x)
+            if (!keep[static_cast<std::size_t>(lb[x])]) h[x] = 0;
+    }
+}
+
+void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {
+    // Hair over a forehead hangs from above: a fringe found in patches (strands of skin colour
+    // between darker ones) is whole from the band's top down to its lowest found pixel in each
+    // column, so the swap's edge under a fringe is one line, not a patchwork.
+    drop_small_blobs(hair, iod);
     std::vector<int> lowest(static_cast<std::size_t>(hair.cols), -1);
     for (int y = 0; y < hair.rows; ++y) {
         const auto* h = hair.ptr<std::uint8_t>(y);
