@@ -15,6 +15,7 @@
 #include "keyswap/face/masks.hpp"
 #include "keyswap/face/mesh.hpp"
 #include "keyswap/face/occlusion.hpp"
+#include "keyswap/face/side_light.hpp"
 #include "keyswap/face/source_library.hpp"
 
 using namespace keyswap;
@@ -701,4 +702,65 @@ TEST(FaceSourcePhoto, ShadeOnTheSourceFaceIsNotTakenForHair) {
     const double fh_usable = cv::countNonZero(usable_source_pixels(furrowed.rgb, furrowed.m) & fh) / double(cv::countNonZero(fh));
     std::printf("obama2.jpg forehead usable %.3f\n", fh_usable);
     EXPECT_GT(fh_usable, 0.97);
+}
+
+// A source photo lit from one side: its shadow is evened out before the swap, so the target does
+// not wear the source's shadow whatever its own light. Ground truth: a clean, evenly lit photo
+// with a side light's shadow painted on (half the light on one side, the edge along the nose).
+TEST(FaceSourcePhoto, ASideLightsShadowIsEvenedOut) {
+    const PhotoFace photo = photo_face("faces/obama.jpg", 700);
+    const Mesh& m = photo.m;
+    const auto tris = triangulate(m);
+    const cv::Point2f across = (m[45] - m[36]) * (1.0f / static_cast<float>(cv::norm(m[45] - m[36])));
+    const float half_width = static_cast<float>((m[16] - m[27]).dot(across));
+    cv::Mat painted = photo.rgb.clone();
+    for (int y = 0; y < painted.rows; ++y)
+        for (int x = 0; x < painted.cols; ++x) {
+            const float u = (cv::Point2f(static_cast<float>(x), static_cast<float>(y)) - m[27]).dot(across) / half_width;
+            const float t = std::clamp((u + 0.3f) / 0.6f, 0.0f, 1.0f);
+            const float gain = 0.5f + 0.5f * t * t * (3.0f - 2.0f * t);
+            auto& px = painted.at<cv::Vec3b>(y, x);
+            for (int c = 0; c < 3; ++c) px[c] = cv::saturate_cast<std::uint8_t>(px[c] * gain);
+        }
+    // The cheeks' cores: lightness of the shaded side over the lit side.
+    auto side_ratio = [&](const cv::Mat& rgb) {
+        cv::Mat grey;
+        cv::cvtColor(rgb, grey, cv::COLOR_RGB2GRAY);
+        auto cheek = [&](std::vector<int> idx) {
+            std::vector<cv::Point> poly;
+            cv::Point2f c(0, 0);
+            for (int i : idx) c += m[i] * (1.0f / idx.size());
+            for (int i : idx) poly.emplace_back(c + 0.6f * (m[i] - c));
+            cv::Mat region = cv::Mat::zeros(rgb.size(), CV_8U);
+            cv::fillPoly(region, std::vector<std::vector<cv::Point>>{poly}, 255);
+            return cv::mean(grey, region)[0];
+        };
+        return cheek({1, 3, 48, 31, 40, 36}) / cheek({15, 13, 54, 35, 47, 45});
+    };
+    cv::Mat evened = painted.clone(), clean_evened = photo.rgb.clone();
+    even_side_light(evened, usable_source_pixels(painted, m), photo.l, m, tris);
+    even_side_light(clean_evened, usable_source_pixels(photo.rgb, m), photo.l, m, tris);
+    const double clean = side_ratio(photo.rgb), shaded = side_ratio(painted), fixed = side_ratio(evened),
+                 clean_fixed = side_ratio(clean_evened);
+    std::printf("cheeks' lightness ratio: clean %.3f, side-lit %.3f, evened %.3f (clean evened %.3f)\n", clean, shaded,
+                fixed, clean_fixed);
+    // The painted shadow is gone: the side-lit photo evens out as the clean one does, to within a
+    // tenth of the shadow.
+    EXPECT_LT(std::abs(std::log(fixed / clean_fixed)), 0.1 * std::abs(std::log(shaded / clean)));
+    // A photo in nearly even light changes little (its own light is a little uneven too).
+    EXPECT_LT(std::abs(std::log(clean_fixed / clean)), 0.1);
+    // The features are kept: the evened face's detail (less its smooth light) is the clean face's.
+    cv::Mat a, b;
+    cv::cvtColor(photo.rgb, a, cv::COLOR_RGB2GRAY);
+    cv::cvtColor(evened, b, cv::COLOR_RGB2GRAY);
+    a.convertTo(a, CV_32F);
+    b.convertTo(b, CV_32F);
+    cv::Mat la, lb;
+    cv::Laplacian(a, la, CV_32F, 3);
+    cv::Laplacian(b, lb, CV_32F, 3);
+    const cv::Mat hull = mesh_hull(m, photo.rgb.size());
+    cv::Mat prod = la.mul(lb), aa = la.mul(la), bb = lb.mul(lb);
+    const double corr = cv::mean(prod, hull)[0] / std::sqrt(cv::mean(aa, hull)[0] * cv::mean(bb, hull)[0]);
+    std::printf("detail correlation with the clean face %.3f\n", corr);
+    EXPECT_GT(corr, 0.9);
 }

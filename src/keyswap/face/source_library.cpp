@@ -11,6 +11,7 @@
 #include "keyswap/face/hidden_side_fill.hpp"
 #include "keyswap/face/mouth_interior.hpp"
 #include "keyswap/face/occlusion.hpp"
+#include "keyswap/face/side_light.hpp"
 
 namespace keyswap::face {
 
@@ -139,6 +140,8 @@ SourceLibrary::SourceLibrary(const std::vector<SourceImage>& sources, int source
         f.usable = usable_source_pixels(f.rgb, f.mesh);
         // What the photo's own hair hides on one side, filled from the other (hidden_side_fill.hpp).
         fill_hidden_side(f.rgb, f.usable, f.landmarks, f.mesh, f.triangles);
+        // A side light's shadow evened out (side_light.hpp): the target's light is laid on later.
+        even_side_light(f.rgb, f.usable, f.landmarks, f.mesh, f.triangles);
         f.mouth = mouth_interior(f.rgb, f.mesh);
         f.pose = estimate_pose(f.landmarks);
         f.visibility = visibility(f.pose);
