@@ -92,14 +92,9 @@ float fill_hidden_side(cv::Mat& rgb, cv::Mat& usable, const Landmarks& landmarks
 
     // The photo's mirror image carried onto its own mesh: at each pixel, the same point of the
     // face's other side.
-    cv::Mat flipped, flipped_usable, mirror, mirror_usable;
-    cv::flip(rgb, flipped, 1);
-    cv::flip(usable, flipped_usable, 1);
-    const Mesh mirror_mesh = make_mesh(mirrored(landmarks, static_cast<float>(rgb.cols - 1)));
-    PiecewiseWarp warp;
-    warp.build(mesh, mirror_mesh, tris, rgb.size());
-    warp.apply(flipped, mirror);
-    warp.apply(flipped_usable, mirror_usable);
+    const auto mirrors = mirror_through_mesh({rgb, usable}, landmarks, mesh, tris);
+    const cv::Mat& mirror = mirrors[0];
+    const cv::Mat& mirror_usable = mirrors[1];
     const cv::Mat partner_clear = mirror_usable >= 200;
 
     // Hidden regions most of whose partners are clear: one-sided hiding.

@@ -23,26 +23,17 @@ constexpr float kMaxRatio = 4.0f;
 constexpr float kSupport = 0.2f;
 }  // namespace
 
-cv::Mat mirror_through_mesh(const cv::Mat& image, const Landmarks& landmarks, const Mesh& mesh,
-                            const std::vector<cv::Vec3i>& tris) {
-    cv::Mat flipped, mirror;
-    cv::flip(image, flipped, 1);
-    PiecewiseWarp warp;
-    warp.build(mesh, make_mesh(mirrored(landmarks, static_cast<float>(image.cols - 1))), tris, image.size());
-    warp.apply(flipped, mirror);
-    return mirror;
-}
-
 float even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
                       const std::vector<cv::Vec3i>& tris) {
     if (std::abs(estimate_pose(landmarks).yaw) > kMaxYaw) return 1.0f;
     const float iod = inter_ocular(landmarks);
     if (iod < 8.0f) return 1.0f;
     const cv::Mat hull = mesh_hull(mesh, rgb.size());
-    cv::Mat luma, mirror_luma, mirror_usable;
+    cv::Mat luma;
     cv::cvtColor(rgb, luma, cv::COLOR_RGB2GRAY);
-    mirror_luma = mirror_through_mesh(luma, landmarks, mesh, tris);
-    mirror_usable = mirror_through_mesh(usable, landmarks, mesh, tris);
+    const auto mirrors = mirror_through_mesh({luma, usable}, landmarks, mesh, tris);
+    const cv::Mat& mirror_luma = mirrors[0];
+    const cv::Mat& mirror_usable = mirrors[1];
     // Measured where both a pixel and its partner are usable face.
     cv::Mat both;
     cv::bitwise_and(hull, usable, both);

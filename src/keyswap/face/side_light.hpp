@@ -27,8 +27,4 @@ namespace keyswap::face {
 float even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
                       const std::vector<cv::Vec3i>& tris);
 
-// The image's mirror through the mesh: at each pixel, the same point of the face's other side.
-cv::Mat mirror_through_mesh(const cv::Mat& image, const Landmarks& landmarks, const Mesh& mesh,
-                            const std::vector<cv::Vec3i>& tris);
-
 }  // namespace keyswap::face

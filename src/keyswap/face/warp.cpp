@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "keyswap/face/geometry.hpp"
 #include "keyswap/face/raster.hpp"
 
 namespace keyswap::face {
@@ -52,6 +53,21 @@ void render_vertex_field(const Mesh& dst, const std::vector<cv::Vec3i>& tris, co
 
 void PiecewiseWarp::apply(const cv::Mat& source, cv::Mat& out) const {
     cv::remap(source, out, map_, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+}
+
+std::vector<cv::Mat> mirror_through_mesh(std::initializer_list<cv::Mat> images, const Landmarks& landmarks,
+                                         const Mesh& mesh, const std::vector<cv::Vec3i>& tris) {
+    std::vector<cv::Mat> out;
+    if (images.size() == 0) return out;
+    const cv::Size size = images.begin()->size();
+    PiecewiseWarp warp;
+    warp.build(mesh, make_mesh(mirrored(landmarks, static_cast<float>(size.width - 1))), tris, size);
+    for (const cv::Mat& image : images) {
+        cv::Mat flipped;
+        cv::flip(image, flipped, 1);
+        warp.apply(flipped, out.emplace_back());
+    }
+    return out;
 }
 
 }  // namespace keyswap::face

@@ -8,6 +8,7 @@
 // from the source's.
 // Thread safety: `PiecewiseWarp` keeps its maps; one per swapper. Distinct instances are
 // independent.
+#include <initializer_list>
 #include <vector>
 
 #include "keyswap/face/mesh.hpp"
@@ -36,5 +37,10 @@ private:
 // into `out` (CV_32F, `size`); pixels outside every triangle get 0.
 void render_vertex_field(const Mesh& dst, const std::vector<cv::Vec3i>& tris, const std::array<float, kMeshPoints>& values,
                          cv::Size size, cv::Mat& out);
+
+// Each image's mirror through the face's own mesh (images of one size, any type): at each pixel,
+// the same point of the face's other side. One warp for all of them.
+std::vector<cv::Mat> mirror_through_mesh(std::initializer_list<cv::Mat> images, const Landmarks& landmarks,
+                                         const Mesh& mesh, const std::vector<cv::Vec3i>& tris);
 
 }  // namespace keyswap::face
