@@ -44,6 +44,16 @@ std::vector<cv::Point> poly(const Mesh& m, std::initializer_list<int> idx) {
     return p;
 }
 
+// Clears the pixels of `mask` whose component (`labels`, CV_32S) is not marked in `keep`.
+void clear_unkept(cv::Mat& mask, const cv::Mat& labels, const std::vector<std::uint8_t>& keep) {
+    for (int y = 0; y < mask.rows; ++y) {
+        auto* m = mask.ptr<std::uint8_t>(y);
+        const int* lb = labels.ptr<int>(y);
+        for (int x = 0; x < mask.cols; ++x)
+            if (!keep[static_cast<std::size_t>(lb[x])]) m[x] = 0;
+    }
+}
+
 // Median and robust spread of one channel over the sampled pixels.
 void robust(std::vector<std::uint8_t>& v, float& median, float& spread) {
     auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
@@ -287,12 +297,7 @@ void SkinOcclusion::keep_entering_from_outside(cv::Mat& occluded, const cv::Mat&
     // skin's colour.
     for (std::size_t k = 1; k < keep.size(); ++k)
         keep[k] = shallowest[k] <= outline && (deepest[k] >= inside || 2 * grey[k] >= pixels[k]);
-    for (int y = 0; y < occluded.rows; ++y) {
-        auto* o = occluded.ptr<std::uint8_t>(y);
-        const int* lb = labels.ptr<int>(y);
-        for (int x = 0; x < occluded.cols; ++x)
-            if (!keep[static_cast<std::size_t>(lb[x])]) o[x] = 0;
-    }
+    clear_unkept(occluded, labels, keep);
 }
 
 void SkinOcclusion::drop_small_blobs(cv::Mat& hair, float iod) {
@@ -329,7 +334,7 @@ void SkinOcclusion::join_rim_hair(cv::Mat& hair, const cv::Mat& area, float iod)
         }
     }
     cv::morphologyEx(hair, hair, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, {gap | 1, gap | 1}));
-    keep_reaching_outline(hair, area, iod, 0);
+    keep_reaching_outline(hair, area, iod);
     // The lower edge thins into single hairs over skin, lighter than the rest: reach a little
     // below (in the image's columns, as the band's hair hangs).
     const int soft = std::max(1, static_cast<int>(0.08f * iod));
@@ -338,11 +343,11 @@ void SkinOcclusion::join_rim_hair(cv::Mat& hair, const cv::Mat& area, float iod)
     cv::bitwise_or(hair, grown_, hair);
 }
 
-void SkinOcclusion::keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod, int join) {
+// Hair reaches over a face from outside it: a piece of the mask that comes no nearer the
+// face's outline than kOutlineReach is the face's own shade.
+void SkinOcclusion::keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod) {
     cv::Mat labels;
-    if (join > 0) cv::dilate(hair, grown_, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * join + 1, 2 * join + 1}));
-    else grown_ = hair.clone();
-    const int n = cv::connectedComponents(grown_, labels, 8, CV_32S);
+    const int n = cv::connectedComponents(hair, labels, 8, CV_32S);
     cv::Mat padded;
     cv::copyMakeBorder(area, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
     cv::distanceTransform(padded, depth_, cv::DIST_L2, 3);
@@ -355,12 +360,7 @@ void SkinOcclusion::keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, fl
         for (int x = 0; x < hair.cols; ++x)
             if (h[x] && d[x] <= outline) keep[static_cast<std::size_t>(lb[x])] = 1;
     }
-    for (int y = 0; y < hair.rows; ++y) {
-        auto* h = hair.ptr<std::uint8_t>(y);
-        const int* lb = labels.ptr<int>(y);
-        for (int x = 0; x < hair.cols; ++x)
-            if (!keep[static_cast<std::size_t>(lb[x])]) h[x] = 0;
-    }
+    clear_unkept(hair, labels, keep);
 }
 
 void SkinOcclusion::hang_from_above(cv::Mat& hair, float iod) {

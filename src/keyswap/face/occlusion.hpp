@@ -57,7 +57,7 @@ private:
     void drop_small_blobs(cv::Mat& hair, float iod);
     void hang_from_above(cv::Mat& hair, float iod);
     void join_rim_hair(cv::Mat& hair, const cv::Mat& area, float iod);
-    void keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod, int join);
+    void keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod);
     void keep_entering_from_outside(cv::Mat& occluded, const cv::Mat& area, float iod);
     cv::Mat ycc_, samples_, features_, band_, grown_, depth_;
 };
