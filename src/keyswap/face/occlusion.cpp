@@ -25,8 +25,8 @@ constexpr float kHairDarkness = 0.65f;
 // Pieces of rim hair found with gaps between them (strands of skin colour, a lock's highlights)
 // are joined across gaps up to this many eye distances.
 constexpr float kRimHairGap = 0.25f;
-// How close to the face's outline (eye distances, plus two pixels) a piece of hair must come:
-// hair reaches over a face from outside it.
+// How close to the face's outline (eye distances, plus two pixels) an occluder or a piece of hair
+// must come: both reach over a face from outside it.
 constexpr float kOutlineReach = 0.06f;
 
 bool is_grey(const cv::Vec3b& ycc) { return std::abs(ycc[1] - 128) < kGrey && std::abs(ycc[2] - 128) < kGrey; }
@@ -259,6 +259,14 @@ void SkinOcclusion::estimate(const cv::Mat& target, const Mesh& m, const cv::Mat
     cv::bitwise_and(occluded, area, occluded);
 }
 
+void SkinOcclusion::measure_depth(const cv::Mat& area) {
+    // Padded by a pixel of "outside", so a face cut by the frame's edge has its outline there.
+    // Not in band_: the rim's hair is still cut to the band after its outline test.
+    cv::Mat padded;
+    cv::copyMakeBorder(area, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::distanceTransform(padded, depth_, cv::DIST_L2, 3);
+}
+
 void SkinOcclusion::keep_entering_from_outside(cv::Mat& occluded, const cv::Mat& area, float iod) {
     // Joined means: across a gap of a pixel or two (a frame's anti-aliased or shaded stretch),
     // and through the eyes, which are never occluders themselves (a pupil is as dark as a
@@ -272,9 +280,8 @@ void SkinOcclusion::keep_entering_from_outside(cv::Mat& occluded, const cv::Mat&
     if (n <= 1) return;
     // Depth of each face pixel below the outline (the area's edge; the frame's edge counts too,
     // where a face is cut by it).
-    cv::copyMakeBorder(area, band_, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-    cv::distanceTransform(band_, depth_, cv::DIST_L2, 3);
-    const float outline = 0.06f * iod + 2.0f, inside = 0.25f * iod;
+    measure_depth(area);
+    const float outline = kOutlineReach * iod + 2.0f, inside = 0.25f * iod;
     std::vector<float> shallowest(static_cast<std::size_t>(n), 1e9f), deepest(static_cast<std::size_t>(n), 0.0f);
     std::vector<int> pixels(static_cast<std::size_t>(n), 0), grey(static_cast<std::size_t>(n), 0);
     for (int y = 0; y < occluded.rows; ++y) {
@@ -348,9 +355,7 @@ void SkinOcclusion::join_rim_hair(cv::Mat& hair, const cv::Mat& area, float iod)
 void SkinOcclusion::keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod) {
     cv::Mat labels;
     const int n = cv::connectedComponents(hair, labels, 8, CV_32S);
-    cv::Mat padded;
-    cv::copyMakeBorder(area, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
-    cv::distanceTransform(padded, depth_, cv::DIST_L2, 3);
+    measure_depth(area);
     const float outline = kOutlineReach * iod + 2.0f;
     std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
     for (int y = 0; y < hair.rows; ++y) {

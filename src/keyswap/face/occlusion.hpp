@@ -59,6 +59,8 @@ private:
     void join_rim_hair(cv::Mat& hair, const cv::Mat& area, float iod);
     void keep_reaching_outline(cv::Mat& hair, const cv::Mat& area, float iod);
     void keep_entering_from_outside(cv::Mat& occluded, const cv::Mat& area, float iod);
+    // depth_ (padded by one pixel): each pixel's distance to the outside of `area`.
+    void measure_depth(const cv::Mat& area);
     cv::Mat ycc_, samples_, features_, band_, grown_, depth_;
 };
 

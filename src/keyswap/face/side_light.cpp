@@ -23,11 +23,11 @@ constexpr float kMaxRatio = 4.0f;
 constexpr float kSupport = 0.2f;
 }  // namespace
 
-float even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
-                      const std::vector<cv::Vec3i>& tris) {
-    if (std::abs(estimate_pose(landmarks).yaw) > kMaxYaw) return 1.0f;
+void even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
+                     const std::vector<cv::Vec3i>& tris) {
+    if (std::abs(estimate_pose(landmarks).yaw) > kMaxYaw) return;
     const float iod = inter_ocular(landmarks);
-    if (iod < 8.0f) return 1.0f;
+    if (iod < 8.0f) return;
     const cv::Mat hull = mesh_hull(mesh, rgb.size());
     cv::Mat luma;
     cv::cvtColor(rgb, luma, cv::COLOR_RGB2GRAY);
@@ -38,7 +38,7 @@ float even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& land
     cv::Mat both;
     cv::bitwise_and(hull, usable, both);
     cv::bitwise_and(both, mirror_usable >= 200, both);
-    if (cv::countNonZero(both) < 64) return 1.0f;
+    if (cv::countNonZero(both) < 64) return;
     cv::Mat w, own, other;
     both.convertTo(w, CV_32F, 1.0 / 255.0);
     luma.convertTo(own, CV_32F);
@@ -49,24 +49,20 @@ float even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& land
     cv::GaussianBlur(own, own, cv::Size(), sigma);
     cv::GaussianBlur(other, other, cv::Size(), sigma);
     cv::GaussianBlur(w, w, cv::Size(), sigma);
-    float largest = 1.0f;
     const float lo = std::sqrt(1.0f / kMaxRatio), hi = std::sqrt(kMaxRatio);
     for (int y = 0; y < rgb.rows; ++y) {
         const float* o = own.ptr<float>(y);
         const float* m = other.ptr<float>(y);
         const float* s = w.ptr<float>(y);
-        const std::uint8_t* h = hull.ptr<std::uint8_t>(y);
         cv::Vec3b* p = rgb.ptr<cv::Vec3b>(y);
         for (int x = 0; x < rgb.cols; ++x) {
             if (o[x] <= 1e-3f || m[x] <= 1e-3f) continue;
             // sqrt(mirror / own): this side brought to the geometric mean of the two.
             const float t = std::min(1.0f, s[x] / kSupport);
             const float gain = 1.0f + t * (std::clamp(std::sqrt(m[x] / o[x]), lo, hi) - 1.0f);
-            if (h[x]) largest = std::max(largest, std::max(gain, 1.0f / gain));
             for (int c = 0; c < 3; ++c) p[x][c] = cv::saturate_cast<std::uint8_t>(gain * static_cast<float>(p[x][c]));
         }
     }
-    return largest;
 }
 
 }  // namespace keyswap::face

@@ -22,9 +22,8 @@ namespace keyswap::face {
 
 // Requires: rgb CV_8UC3 cut-out, usable CV_8U of its size (255 = face), landmarks and mesh in
 // its pixels, tris the mesh's triangles. Ensures: rgb's face area (and a margin around it)
-// scaled by a smooth gain that evens the two sides' light. Returns the largest change of
-// lightness applied inside the face, as a factor (1 = nothing done).
-float even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
-                      const std::vector<cv::Vec3i>& tris);
+// scaled by a smooth gain that evens the two sides' light.
+void even_side_light(cv::Mat& rgb, const cv::Mat& usable, const Landmarks& landmarks, const Mesh& mesh,
+                     const std::vector<cv::Vec3i>& tris);
 
 }  // namespace keyswap::face
